@@ -37,7 +37,8 @@ func _resample(_ x: [Double], samplingRate: Double, newRate: Double, count num: 
         // ifftshift(periodic Hann)[k] = w[(k + n/2) mod n], w[j] = 0.5 − 0.5·cos(2πj/n)
         let h = n / 2
         // Even n: w[k + n/2] = 0.5 − 0.5·cos(2πk/n + π) = 0.5 + 0.5·cos(2πk/n).
-        let table: [Double]? = n % 2 == 0 && n > 2 ? _unitRoots(count: bins, period: n).cos : nil
+        // cos(2πk/n) for k ≤ n/2 is the real-FFT untangling table the plan already holds.
+        let table: [Double]? = n % 2 == 0 && n > 2 ? FFT.plan(n / 2).realTwiddles.cos : nil
         xr.withUnsafeMutableBufferPointer { rp in
             xi.withUnsafeMutableBufferPointer { ip in
                 let r = rp.baseAddress!, i = ip.baseAddress!
