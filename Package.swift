@@ -108,6 +108,8 @@ let package = Package(
         .testTarget(name: "ManifoldTests", dependencies: ["Manifold", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "TestSupport", "VolcanoCore"], swiftSettings: strict),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "VolcanoData", "TestSupport"], swiftSettings: strict),
+        // End to end: runs the built `volcano-ssl` executable (help, bad input, day-long detection).
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "VolcanoCore"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "VolcanoCore", "TestSupport"], swiftSettings: strict),
     ]
 )

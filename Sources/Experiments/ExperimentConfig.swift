@@ -177,6 +177,8 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
             config = try YAMLDecoder().decode(ExperimentConfig.self, from: text)
         } catch let DecodingError.keyNotFound(key, ctx) {
             throw InputError("lacks the field \(path(ctx.codingPath + [key])) (see `volcano-ssl experiment --help`)", file: url.path)
+        } catch let DecodingError.typeMismatch(_, ctx) where ctx.codingPath.isEmpty {
+            throw InputError("is not a YAML mapping of preset fields (expected e.g. `data:`, `model:`, `clusterers:`; see presets/llaima-like.yaml)", file: url.path)
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
             throw InputError("field \(path(ctx.codingPath)) has the wrong type: \(ctx.debugDescription)", file: url.path)
         } catch let DecodingError.dataCorrupted(ctx) where !ctx.codingPath.isEmpty {
