@@ -8,6 +8,7 @@ final class ProgressBar: Sendable {
     private struct State {
         var stage = ""
         var stageStart = Date()
+        var startCompleted = 0       // work already done at the stage's first update
         var lastDraw = Date.distantPast
         var drewBar = false
     }
@@ -29,14 +30,17 @@ final class ProgressBar: Sendable {
                 if s.drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
                 s.stage = u.stage
                 s.stageStart = now
+                s.startCompleted = u.completed
                 s.drewBar = false
             }
             let done = u.total > 0 && u.completed >= u.total
             let interval = isTerminal ? 0.1 : 5.0
             guard done || now.timeIntervalSince(s.lastDraw) >= interval else { return nil }
             s.lastDraw = now
-            let elapsed = max(now.timeIntervalSince(s.stageStart), 1e-9)
-            let rate = Double(u.completed) / elapsed
+            let elapsed = now.timeIntervalSince(s.stageStart)
+            // The rate counts work since the stage's first update, and only once there is
+            // enough time to measure it (no "64000000000 events/s" on the first line).
+            let rate = elapsed >= 0.25 ? Double(u.completed - s.startCompleted) / elapsed : 0
             var text = u.stage
             if u.total > 0 {
                 let f = min(1, Double(u.completed) / Double(u.total))
@@ -48,7 +52,7 @@ final class ProgressBar: Sendable {
             } else {
                 text += " \(u.completed)"
             }
-            text += String(format: " %.1f %@/s", rate, u.unit)
+            if rate > 0 { text += String(format: " %.1f %@/s", rate, u.unit) }
             if u.total > 0, rate > 0, !done {
                 text += " ETA " + Self.format(seconds: Double(u.total - u.completed) / rate)
             } else if done {
