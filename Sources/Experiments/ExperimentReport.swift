@@ -60,8 +60,9 @@ public enum ExperimentReport {
             mapBlocks.append(HTMLReport.figure(
                 ScatterPlot(x: x, y: y, category: clusters, categoryNames: clusterNames, tooltips: tips,
                             title: "\(rep.title) — \(best.clusterer.title)").render(),
-                caption: String(format: "Clusters of %@ on the 20-D map (v = %.3f); grey = HDBSCAN noise.",
-                                best.clusterer.title, best.evaluation.vMeasure)))
+                caption: String(format: "Clusters of %@ on the 20-D map (v = %.3f)%@.",
+                                best.clusterer.title, best.evaluation.vMeasure,
+                                clusters.contains(-1) ? "; grey = noise (unclustered events)" : "")))
         }
         report.sections.append(.init(
             id: "maps", title: "Maps: raw features against learned representations",
