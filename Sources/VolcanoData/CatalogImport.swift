@@ -77,7 +77,7 @@ public struct CatalogImportResult: Sendable {
 /// `volcano-ssl import catalog`: a user's event catalog (CSV of onset times) plus their
 /// continuous waveforms (a folder of miniSEED/SAC or an SDS archive) → a Dataset.
 ///
-/// For each event (in time order, so each file is decoded once): the trace of the selected
+/// For each event (channel by channel in time order, so each file is decoded once): the trace of the selected
 /// channel around the onset is read (only the files or day files that overlap it; pieces of
 /// consecutive files, e.g. across midnight, are joined), cut and prepared by ``EventCut``
 /// (window, optional demean/taper/band-pass/resample, zero fill where there is no data,
@@ -85,7 +85,8 @@ public struct CatalogImportResult: Sendable {
 /// ``qualityColumns``; labelled catalogs get a stratified split. The manifest records the
 /// catalog, the source and every processing step.
 ///
-/// Events with no data, an all-zero window, a NaN sample, several matching channels, another
+/// Events with no data, an all-zero window, a NaN sample (in the window, or anywhere in a file
+/// it needs: the readers refuse such files), several matching channels, another
 /// sampling rate than the first event, or less than ``CatalogImportOptions/minCoverage`` are
 /// an error listing the first few (and how many) — unless ``CatalogImportOptions/skipMissing``,
 /// which leaves them out and reports them in ``CatalogImportResult/skipped``.
@@ -121,16 +122,20 @@ public enum CatalogImport {
     public static func run(catalog: EventCatalog, source: any WaveformSource, options o: CatalogImportOptions,
                            progress: ProgressHandler? = nil) throws -> CatalogImportResult {
         let events = catalog.events
-        let order = events.indices.sorted { (events[$0].onset, $0) < (events[$1].onset, $1) }
+        let selections = events.map { e in
+            ChannelSelection(network: e.network ?? o.defaults.network, station: e.station ?? o.defaults.station,
+                             location: e.location ?? o.defaults.location, channel: e.channel ?? o.defaults.channel)
+        }
+        // Channel by channel, in time order: each file is decoded once even with many stations.
+        let keys = selections.map(\.description)
+        let order = events.indices.sorted { (keys[$0], events[$0].onset, $0) < (keys[$1], events[$1].onset, $1) }
         var cuts = [EventCut?](repeating: nil, count: events.count)
         var sources = [String](repeating: "", count: events.count)
         var problems: [Int: String] = [:]
         var rate: Double?
         let s = o.cut
         for (done, i) in order.enumerated() {
-            let e = events[i]
-            let sel = ChannelSelection(network: e.network ?? o.defaults.network, station: e.station ?? o.defaults.station,
-                                       location: e.location ?? o.defaults.location, channel: e.channel ?? o.defaults.channel)
+            let e = events[i], sel = selections[i]
             // Read a second more on each side than the processed span, for sample snapping.
             let from = e.onset - (s.pre + s.margin + 1)
             let to = e.onset + ((s.length.map { $0 - s.pre } ?? s.post) + s.margin + 1)
@@ -154,6 +159,10 @@ public enum CatalogImport {
                 } else {
                     problems[i] = p.description
                 }
+            } catch let bad as InputError where bad.file != nil {
+                // A waveform file that cannot be decoded (e.g. NaN samples) concerns the events
+                // that need it: listed, or skipped with skipMissing.
+                problems[i] = "unreadable waveforms: \(bad.description)"
             }
             progress?(ProgressUpdate(stage: "cutting events", completed: done + 1, total: events.count, unit: "events",
                                      metrics: [("skipped", Double(problems.count))]))

@@ -286,6 +286,31 @@ import VolcanoCore
                                                                   options: CatalogImportOptions(cut: Self.window, skipMissing: true)) }
     }
 
+    @Test func nanSamplesAreReportedPerEventOrSkipped() throws {
+        let dir = Fixtures.temporaryDirectory("catalog-nan")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Hour 0 clean (Steim-2); hour 1 as FLOAT64 with one NaN, which the reader refuses.
+        let w = dir.appendingPathComponent("raw")
+        try FileManager.default.createDirectory(at: w, withIntermediateDirectories: true)
+        var p = Self.pieces(Self.trace, at: Self.hourCuts)
+        p[1].samples[1000] = .nan
+        try MiniSEED.encode(SeismicStream([p[0]]), encoding: .steim2).write(to: w.appendingPathComponent("h0.mseed"))
+        try MiniSEED.encode(SeismicStream([p[1]]), encoding: .float64).write(to: w.appendingPathComponent("h1.mseed"))
+        let rows = [("ok", (Self.start + 100.0).iso8601, "VT"), ("bad", (Self.start + 4000.0).iso8601, "LP")]
+        let catalog = try Self.writeCatalog(dir, rows: rows)
+        do {
+            _ = try CatalogImport.run(catalog: catalog, waveforms: w, options: CatalogImportOptions(cut: Self.window))
+            Issue.record("an event in a file with a NaN sample was accepted")
+        } catch let e as InputError {
+            #expect(e.file == catalog.path)
+            #expect(e.message.hasPrefix("1 of 2 events cannot be imported: bad (line 3"))
+            #expect(e.message.contains("h1.mseed: record") && e.message.contains("NaN or infinite sample"))
+        }
+        let r = try CatalogImport.run(catalog: catalog, waveforms: w, options: CatalogImportOptions(cut: Self.window, skipMissing: true))
+        #expect(r.dataset.events.map(\.eventID) == ["ok"] && r.skipped.map(\.eventID) == ["bad"])
+        #expect(Array(r.dataset.waveform(0)) == Self.expectedWindow(Self.start + 100.0).samples)
+    }
+
     @Test func catalogColumnsAndAliases() throws {
         let t = try CSVTable.parse("origin_time,class,channel\n2024-01-01T00:00:01Z,VT,HHZ\n2024-01-01T00:00:02.5Z,,\n", file: "c.csv")
         let c = try EventCatalog.parse(t)
