@@ -87,15 +87,16 @@ public struct Dataset: Sendable {
 
     // MARK: - Writing
 
-    /// Writes the folder atomically (`manifest.json`, `waveforms.npy`, `events.csv`),
-    /// replacing `url` if it exists.
-    public func write(to url: URL) throws {
+    /// Writes the folder atomically (`manifest.json`, `waveforms.npy`, `events.csv`, plus
+    /// `extraFiles` by name, e.g. an import's `skipped.csv`), replacing `url` if it exists.
+    public func write(to url: URL, extraFiles: [String: Data] = [:]) throws {
         let manifestData = try manifest.encoded()
         let csv = eventsCSV()
         let npyHeader = Dataset.npyHeader(shape: shape)
         try AtomicFile.writeDirectory(url) { staging in
             try manifestData.write(to: staging.appendingPathComponent("manifest.json"))
             try Data(csv.utf8).write(to: staging.appendingPathComponent("events.csv"))
+            for (name, data) in extraFiles { try data.write(to: staging.appendingPathComponent(name)) }
             // Header, then the float32 block straight from memory (no 120 MB intermediate copy).
             let npyURL = staging.appendingPathComponent("waveforms.npy")
             guard FileManager.default.createFile(atPath: npyURL.path, contents: Data(npyHeader)) else {
