@@ -77,8 +77,9 @@ public struct ActivityCounts: Sendable, Equatable {
 
     /// Stacked bars per bin, one colour per cluster, dates under the bars.
     public func chart(title: String) -> String {
-        var chart = BarChart(groups: binStarts.indices.map(label), categories: clusters.map(Self.name), counts: counts,
-                             title: title)
+        // Short labels under the bars: the date for day bins, "MM-DD HH:MM" otherwise.
+        let labels = binStarts.indices.map { isDaily ? label($0) : String(label($0).dropFirst(5)) }
+        var chart = BarChart(groups: labels, categories: clusters.map(Self.name), counts: counts, title: title)
         chart.xLabel = isDaily ? "UTC day" : "bin start (UTC)"
         chart.width = max(640, min(1600, 160 + Double(binStarts.count) * 24))
         return chart.render()

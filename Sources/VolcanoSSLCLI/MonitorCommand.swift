@@ -22,20 +22,25 @@ struct MonitorCommand: ParsableCommand {
         distances is flagged new (cluster −2): an event unlike anything seen in training.
 
         Writes DIR atomically:
-          events.csv     event_id, onset_time, cluster, status (assigned/noise/new), confidence,
-                         nearest_distance, umap_x, umap_y, network, station, channel, quality columns
-          counts.csv     day, bin_start, cluster, name, count (one row per bin × cluster, zeros too)
-          counts.svg     stacked bars per day (or bin) and cluster; monitor.html shows it with a table
-          monitor.json   model, run, files, detection settings, rule, seed, versions, totals
+          events.csv    event_id, onset_time, cluster, status (assigned, noise,
+                        new), confidence, nearest_distance, umap_x, umap_y,
+                        network, station, channel, the quality columns
+          counts.csv    day, bin_start, cluster, name, count (every bin ×
+                        cluster, zeros too)
+          counts.svg    stacked bars per day (or bin) and cluster
+          monitor.html  the chart and a table of the counts
+          monitor.json  model, run, files, settings, rule, seed, versions
           embeddings.npy, umap2d.npy, umap20d.npy, triggers.csv
 
         Example (train on January, watch February):
-          volcano-ssl detect jan*.mseed --bandpass 0.5 7 --resample 15 --sta 1 --lta 7.5 --on 2.8 \\
-            --off 0.5 --pre 3 --post 6 --length 9 --out data/jan
+          volcano-ssl detect jan*.mseed --bandpass 0.5 7 --resample 15 \\
+            --sta 1 --lta 7.5 --on 2.8 --off 0.5 --pre 3 --post 6 --length 9 \\
+            --out data/jan
           volcano-ssl pretrain tstcc --data data/jan --preset etna --out models/jan
           volcano-ssl embed --model models/jan --data data/jan --out runs/jan
-          volcano-ssl cluster runs/jan --method kmeans --clusters 4 --dataset data/jan
-          volcano-ssl monitor feb*.mseed --model models/jan --run runs/jan --out monitor/feb
+          volcano-ssl cluster runs/jan --clusters 4 --dataset data/jan
+          volcano-ssl monitor feb*.mseed --model models/jan --run runs/jan \\
+            --out monitor/feb
         """)
 
     enum Quality: String, ExpressibleByArgument { case training, all, strict }
@@ -52,7 +57,7 @@ struct MonitorCommand: ParsableCommand {
     @Option(help: "Quantile of the training nearest-neighbour distances for novelty, in (0, 1].")
     var noveltyQuantile: Double = 0.99
     @Option(help: "Multiplier of that quantile; events farther from every training event are flagged new (> 0).")
-    var noveltyFactor: Double = 1.5
+    var noveltyFactor: Double = 1
     @Option(help: "Event selection: training (as the training dataset), all, or strict (medians of the new triggers).")
     var quality: Quality = .training
     @Option(parsing: .upToNextOption, help: "Override the band-pass corners F1 F2 in Hz.") var bandpass: [Double] = []

@@ -187,6 +187,26 @@ import FoundationXML
         #expect(fraction > 0.9)
     }
 
+    @Test func aFamilyAbsentFromTrainingIsFlaggedNewMoreOften() throws {
+        let s = try Self.setup.get()
+        // Two hours of tremor only (etna-like has none): a family the model never saw.
+        var preset = SyntheticPreset.etnaLike
+        preset.classWeights = [(.tremor, 1)]
+        let tremor = SyntheticVolcano(preset: preset).continuousStream(hours: 2, seed: 12, start: UTCDateTime(year: 2024, month: 1, day: 2))
+        let file = Self.folder.appendingPathComponent("tremor.mseed")
+        try Self.writeMiniSEED(tremor.trace, file)
+        let r = try Monitor(model: s.model, run: s.run).run(files: [file])
+        func newFraction(_ r: MonitorResult) -> Double {
+            Double(r.assignment.statuses.filter { $0 == .new }.count) / Double(max(1, r.events.count))
+        }
+        print(String(format: "flagged new: %.3f of %d tremor events, %.3f of %d events of the known families (threshold %.3f)",
+                     newFraction(r), r.events.count, newFraction(s.result), s.result.events.count, r.assignment.noveltyThreshold))
+        #expect(r.events.count >= 20)
+        // About 1 % of the known families by construction (q = 0.99); several times more of the tremor.
+        #expect(newFraction(s.result) <= 0.03)
+        #expect(newFraction(r) > 4 * max(newFraction(s.result), 0.01))
+    }
+
     @Test func theSameSeedGivesTheSameFilesAndHourBinsWork() throws {
         let s = try Self.setup.get()
         let again = Self.folder.appendingPathComponent("monitor-again")
