@@ -8,6 +8,8 @@ public struct BarChart: Sendable {
     /// counts[group][category].
     public var counts: [[Int]]
     public var title: String
+    /// Caption under the horizontal axis (e.g. "UTC day"); empty = none.
+    public var xLabel: String = ""
     public var width: Double = 640
     public var height: Double = 260
 
@@ -29,7 +31,7 @@ public struct BarChart: Sendable {
         let totals = counts.map { $0.reduce(0, +) }
         let ax = Axis(covering: [0, Double(max(groups.count, 1))], pixels: frame.plotLeft...frame.plotRight, margin: 0)
         let ay = Axis(covering: [0, Double(totals.max() ?? 1)], pixels: frame.plotTop...frame.plotBottom, flipped: true, margin: 0.05, includeZero: true)
-        frame.draw(&svg, x: ax, y: ay, title: title, xLabel: "", yLabel: "events", xTickLabels: false)
+        frame.draw(&svg, x: ax, y: ay, title: title, xLabel: xLabel, yLabel: "events", xTickLabels: false)
         let slot = (frame.plotRight - frame.plotLeft) / Double(max(groups.count, 1))
         let barWidth = max(1, slot * 0.8)
         let labelEvery = max(1, Int((Double(groups.count) * 60 / (frame.plotRight - frame.plotLeft)).rounded(.up)))

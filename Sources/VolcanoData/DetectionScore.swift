@@ -27,6 +27,17 @@ public struct DetectionScore: Sendable, Equatable {
     /// The settings.
     public var tolerance: Double
     public var minimumSNR: Double
+    /// The accepted pairs, by detection: indices into the `detections` and `truth` arrays as
+    /// given, e.g. to compare a detection's cluster with the true event's class.
+    public var matches: [Match]
+
+    /// A detection paired with a true event.
+    public struct Match: Sendable, Equatable {
+        /// Index into `detections` and into `truth`.
+        public var detection: Int, truth: Int
+        /// |detection − true onset| in s.
+        public var offset: Double
+    }
 
     /// Matched detections / all detections (NaN without detections).
     public var precision: Double {
@@ -47,7 +58,8 @@ public struct DetectionScore: Sendable, Equatable {
     public init(detections: [UTCDateTime], truth: [(onset: UTCDateTime, snrDB: Double)], tolerance: Double = 1,
                 minimumSNR: Double = -.infinity) {
         precondition(tolerance >= 0, "DetectionScore: tolerance must be ≥ 0, got \(tolerance)")
-        let det = detections.sorted()
+        let detOrder = detections.indices.sorted { detections[$0] < detections[$1] }
+        let det = detOrder.map { detections[$0] }
         let order = truth.indices.sorted { truth[$0].onset < truth[$1].onset }
         var pairs: [(Double, Int, Int)] = []
         var lo = 0
@@ -64,11 +76,14 @@ public struct DetectionScore: Sendable, Equatable {
         var truthTaken = [Bool](repeating: false, count: order.count)
         var detTaken = [Bool](repeating: false, count: det.count)
         var offsets: [Double] = []
+        var matches: [Match] = []
         for (d, ti, j) in pairs where !truthTaken[ti] && !detTaken[j] {
             truthTaken[ti] = true
             detTaken[j] = true
             offsets.append(d)
+            matches.append(Match(detection: detOrder[j], truth: order[ti], offset: d))
         }
+        self.matches = matches.sorted { $0.detection < $1.detection }
         matchedDetections = offsets.count
         falsePositives = det.count - offsets.count
         events = truth.count

@@ -18,6 +18,7 @@ struct ClusterCommand: ParsableCommand {
           clusters.csv     event_id, cluster, umap_x, umap_y
                            (HDBSCAN: cluster −1 = noise, extra column probability)
           umap20d.npy      the 20-D map, umap2d.npy the 2-D map (float32)
+          umap20d/, umap2d/ the fitted UMAP models (for `umap transform` and `monitor`)
           clustering.json  method, parameters, seed, clusters found, noise fraction
         event_id comes from RUN_DIR/events.csv (copied there by `embed`), else from the events.csv \
         of the dataset recorded in RUN_DIR/run.json ({"dataset": "PATH"}), else it is the row number. \
@@ -87,16 +88,18 @@ struct ClusterCommand: ParsableCommand {
             ids = table.rows.map { $0[col] }
         }
         let bar = ProgressBar(quiet: quiet)
-        func umap(_ preset: UMAPConfiguration) throws -> FeatureMatrix {
+        func umap(_ preset: UMAPConfiguration) throws -> UMAP {
             var c = preset
             c.nNeighbors = neighbors
             c.seed = seed
-            do { return try UMAP.fit(x, configuration: c, progress: bar.handler).embedding } catch let e as InputError where e.file == nil {
+            do { return try UMAP.fit(x, configuration: c, progress: bar.handler) } catch let e as InputError where e.file == nil {
                 throw InputError(e.message, file: embURL.path)
             }
         }
-        let map2 = try umap(.visualisation)
-        let map20: FeatureMatrix? = space == .umap ? try umap(.clustering) : nil
+        let model2 = try umap(.visualisation)
+        let model20: UMAP? = space == .umap ? try umap(.clustering) : nil
+        let map2 = model2.embedding
+        let map20 = model20?.embedding
         let features = map20 ?? x
         let points = features.values.map(Double.init)
         let d = features.columns
@@ -144,6 +147,9 @@ struct ClusterCommand: ParsableCommand {
         }
         if let map20 { try NPY.write(map20.npy, to: RunFolder.url(runURL, "umap20d.npy")) }
         try NPY.write(map2.npy, to: RunFolder.url(runURL, "umap2d.npy"))
+        // The fitted maps, so that `monitor` (or `umap transform`) can place new events on them.
+        try model20?.save(to: RunFolder.url(runURL, "umap20d"))
+        try model2.save(to: RunFolder.url(runURL, "umap2d"))
         let json = try JSONSerialization.data(withJSONObject: details, options: [.prettyPrinted, .sortedKeys])
         try AtomicFile.write(json, to: RunFolder.url(runURL, "clustering.json"))
         if let dataset { try RunFolder.recordDataset(runURL, dataset: dataset) }

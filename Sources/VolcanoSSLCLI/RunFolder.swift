@@ -9,7 +9,7 @@ import VolcanoCore
 ///   are relative to the run folder). Used to find `events.csv` when the run folder has none;
 ///   `volcano-ssl cluster --dataset PATH` writes it;
 /// - `clusters.csv` (event_id, cluster, umap_x, umap_y), `umap20d.npy`, `umap2d.npy`,
-///   `clustering.json` — written by `cluster`;
+///   `clustering.json`, and the fitted UMAP models `umap20d/`, `umap2d/` — written by `cluster`;
 /// - `metrics.json`, `metrics.csv` — written by `evaluate`.
 enum RunFolder {
     static func url(_ run: URL, _ name: String) -> URL { run.appendingPathComponent(name) }
@@ -33,10 +33,11 @@ enum RunFolder {
         return object
     }
 
-    /// Records the dataset folder in run.json, keeping other keys.
+    /// Records the dataset folder in run.json, keeping other keys. A path given relative to the
+    /// working directory is stored absolute (run.json's relative paths are relative to the run).
     static func recordDataset(_ run: URL, dataset: String) throws {
         var object = try readRunJSON(run)
-        object["dataset"] = dataset
+        object["dataset"] = URL(fileURLWithPath: dataset).standardizedFileURL.path
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try AtomicFile.write(data, to: url(run, "run.json"))
     }

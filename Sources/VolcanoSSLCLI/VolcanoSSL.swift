@@ -25,6 +25,7 @@ struct VolcanoSSL: ParsableCommand {
             DetectCommand.self,
             UMAPCommand.self,
             ClusterCommand.self,
+            MonitorCommand.self,
             EvaluateCommand.self,
             DemoCommand.self, ExperimentCommand.self, ReportCommand.self, ImportCommand.self,
         ]
