@@ -27,6 +27,7 @@ struct VolcanoSSL: ParsableCommand {
             ClusterCommand.self,
             EvaluateCommand.self,
             DemoCommand.self, ExperimentCommand.self, ReportCommand.self, ImportCommand.self,
+            SweepCommand.self,
         ]
     )
 }
