@@ -53,9 +53,10 @@ public enum SweepTable {
                              clusterer: ExperimentConfig.Clusterer, to folder: URL) throws {
         let scoreTitle = results.first?.scoreName == "silhouette" ? "silhouette" : "V-measure"
         let rule = "ranked by \(scoreTitle) (\(clusterer.title) on UMAP 20-D), highest first; scores equal to 3 decimals are ties, broken by the lower validation loss"
-        let t = table(results, ranking: ranking, caption: "\(name): \(results.count) trials, \(rule)")
+        let trials = results.count == 1 ? "1 trial" : "\(results.count) trials"
+        let t = table(results, ranking: ranking, caption: "\(name): \(trials), \(rule)")
         try AtomicFile.write(t.csv(), to: folder.appendingPathComponent("sweep.csv"))
-        let md = "# Hyper-parameter sweep — \(name)\n\n\(results.count) trials, \(rule). The best row is in bold; its values are in `best.yaml`.\n\n" + t.markdown()
+        let md = "# Hyper-parameter sweep — \(name)\n\n\(trials), \(rule). The best row is in bold; its values are in `best.yaml`.\n\n" + t.markdown()
         try AtomicFile.write(md, to: folder.appendingPathComponent("sweep.md"))
         guard let first = ranking.first, results[first].failure == nil else {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent("best.yaml"))
@@ -63,7 +64,7 @@ public enum SweepTable {
         }
         let b = results[first]
         let header = """
-        # The best of \(results.count) trials of `volcano-ssl sweep` (\(rule)):
+        # The best of \(trials) of `volcano-ssl sweep` (\(rule)):
         # trial \(b.trial.id), \(scoreTitle) \(String(format: "%.3f", b.score)), validation loss \(b.validationLoss.isFinite ? String(format: "%.4f", b.validationLoss) : "–").
         # Run it with: volcano-ssl experiment best.yaml
 

@@ -33,7 +33,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Output folder (default: runs/<preset file name>).") var out: String?
     @Option(help: "Run at most N trials: a seeded random subset of the grid (overrides max_trials).") var maxTrials: Int?
     @Option(help: "Seed of training, UMAP, clustering and the random subset (overrides the preset's seed).") var seed: UInt64?
-    @Flag(help: "No progress bar.") var quiet = false
+    @Flag(help: "No progress bar and no per-trial lines (the table is still printed).") var quiet = false
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -44,7 +44,7 @@ struct SweepCommand: ParsableCommand {
         if let seed { config.seed = seed }
         let folder = out ?? "runs/" + url.deletingPathExtension().lastPathComponent
         let bar = ProgressBar(quiet: quiet)
-        func say(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        func say(_ line: String) { if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
         let outcome = try Sweep(config: config, sweep: sweep, output: URL(fileURLWithPath: folder), maxTrials: maxTrials)
             .run(progress: bar.handler, onEvent: { event in
                 switch event {
@@ -61,7 +61,7 @@ struct SweepCommand: ParsableCommand {
                     if let eta, i < n { line += ", ETA " + ProgressBar.format(seconds: eta) }
                     say(line)
                 }
-            }, log: { if !quiet { say($0) } })
+            }, log: { say($0) })
         print(try String(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent("sweep.md"), encoding: .utf8))
         let b = outcome.best
         print(String(format: "best: %@ (%@ %.3f, validation loss %.4f); %d of %d trials computed now",

@@ -69,6 +69,22 @@ import VolcanoCore
         #expect(try SweepConfig(epochs: [1, 2]).trials(base: base, maxTrials: 10).count == 2)
     }
 
+    @Test func shippedSweepPresetsParse() throws {
+        let presets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("presets")
+        let (small, smallSweep) = try SweepConfig.read(presets.appendingPathComponent("sweep-llaima-like.yaml"))
+        let trials = try smallSweep.trials(base: small)
+        #expect(trials.count == 8 && smallSweep.resolvedClusterer(small) == .kmeans)
+        #expect(small.clusterers.count == 4 && small.representations.count == 3)
+        let (paper, paperSweep) = try SweepConfig.read(presets.appendingPathComponent("sweep-llaima.yaml"))
+        var grid = paperSweep
+        grid.maxTrials = nil
+        grid.clusterer = nil
+        #expect(grid == SweepConfig.paper)
+        #expect(try paperSweep.trials(base: paper).count == 60)
+        #expect(paperSweep.resolvedClusterer(paper) == .spectral)
+    }
+
     @Test(arguments: [
         ("sweep:\n  batchsize: [16]\n", "sweep.batchsize: unknown key \"batchsize\""),
         ("sweep:\n  epochs: []\n", "sweep.epochs is empty"),
