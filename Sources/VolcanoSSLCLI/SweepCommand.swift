@@ -17,7 +17,8 @@ struct SweepCommand: ParsableCommand {
         Writes OUT/trials/<trial>/result.json as each trial finishes, OUT/sweep.{md,csv} (best \
         first: highest score, scores equal to 3 decimals broken by the lower validation loss) and \
         OUT/best.yaml, the preset with the best values, for `volcano-ssl experiment`. A re-run skips \
-        the finished trials and continues where it stopped.
+        the finished trials (those whose result.json was made from the same preset and dataset) \
+        and continues where it stopped; a trial killed midway is redone.
 
         The paper's grid (section 4.5) is batch_size [32, 48, 64, 96, 128], epochs [30, 40, 50, 60, 75], \
         learning_rate 1e-4 … 1e-2, depth 2 … 5, hidden 12 … 48: thousands of trials, days on a \
