@@ -24,10 +24,13 @@ public struct SweepTrialResult: Codable, Sendable, Equatable {
     public var score: Double
     /// Every clustering score (nil when the trial failed).
     public var evaluation: ClusterEvaluation?
-    /// Wall-clock seconds of the trial.
+    /// Wall-clock seconds of the trial (a trial that continued a shorter one counts only its
+    /// extra epochs).
     public var seconds: Double
     /// Why the trial failed (the loss diverged, the embeddings are not finite), if it did.
     public var failure: String?
+    /// The shorter trial whose checkpoint this one continued (see ``Sweep``), if any.
+    public var continuedFrom: String?
 }
 
 /// A report from a running sweep, for progress lines and tests.
@@ -70,6 +73,13 @@ public struct SweepOutcome: Sendable {
 /// made from the same preset and dataset and computes only the others, so an interrupted sweep
 /// continues where it stopped (a trial killed midway has no `result.json` and is redone).
 /// A trial whose loss diverges is recorded as failed and ranked last; the sweep goes on.
+///
+/// With the constant learning rate of the paper's presets, the first E epochs of a longer run
+/// are exactly a run of E epochs (every random choice derives from the seed, the epoch and the
+/// step), so a trial continues from the checkpoint of the longest finished trial that differs
+/// only in having fewer epochs: the paper's epochs {30, 40, 50, 60, 75} cost 75 epochs instead
+/// of 255. The result is bit-identical to training from scratch. Checkpoints (with the
+/// optimizer state) are kept only for trials that a longer trial of the grid can continue.
 public struct Sweep {
     public let config: ExperimentConfig
     public let sweep: SweepConfig
@@ -142,6 +152,9 @@ public struct Sweep {
             return r
         }
         var toCompute = results.filter { $0 == nil }.count
+        // A run of E epochs is the start of a longer one only if the learning rate does not
+        // depend on the number of epochs.
+        let continuable = preset.training.schedule == .constant
         var computedSeconds = 0.0, computed = 0
         for (i, trial) in trials.enumerated() {
             func eta() -> Double? { computed > 0 ? computedSeconds / Double(computed) * Double(toCompute) : nil }
@@ -150,8 +163,11 @@ public struct Sweep {
                 continue
             }
             onEvent(.started(index: i + 1, count: trials.count, trial: trial))
+            let continued = continuable ? shorter(than: trial, in: trials, results: results) : nil
+            let keep = continuable && trials.contains { $0.epochs > trial.epochs && Self.sameButEpochs($0, trial) }
             let r = try runTrial(trial, preset: trial.applied(to: base), folder: folders[i], dataset: dataset, data: data,
                                  rows: rows, classes: classes, k: k, scoreName: scoreName, fingerprint: fingerprint,
+                                 continuing: continued.map { (trials[$0].id, folders[$0]) }, keepCheckpoint: keep,
                                  progress: progress)
             results[i] = r
             computed += 1
@@ -171,10 +187,33 @@ public struct Sweep {
         return SweepOutcome(results: done, ranking: ranking, bestPreset: bestPreset, computed: computed)
     }
 
+    /// Whether `a` and `b` differ at most in their epochs.
+    static func sameButEpochs(_ a: SweepTrial, _ b: SweepTrial) -> Bool {
+        var x = a
+        x.epochs = b.epochs
+        return x == b
+    }
+
+    /// The index of the longest finished, successful trial that `trial` can continue: the same
+    /// parameters but fewer epochs, with its checkpoint still on disk.
+    func shorter(than trial: SweepTrial, in trials: [SweepTrial], results: [SweepTrialResult?]) -> Int? {
+        trials.indices.filter { j in
+            let t = trials[j]
+            guard t.epochs < trial.epochs, Self.sameButEpochs(t, trial), let r = results[j], r.failure == nil else { return false }
+            let checkpoint = output.appendingPathComponent("trials").appendingPathComponent(t.id)
+                .appendingPathComponent("model").appendingPathComponent(ModelFolder.checkpointFile)
+            return FileManager.default.fileExists(atPath: checkpoint.path)
+        }.max { trials[$0].epochs < trials[$1].epochs }
+    }
+
     /// Pre-trains, scores and records one trial in `folder` (emptied first).
+    /// - Parameters:
+    ///   - continuing: (id, folder) of a shorter trial whose model checkpoint this one resumes.
+    ///   - keepCheckpoint: keep the optimizer checkpoint for a longer trial to continue.
     func runTrial(_ trial: SweepTrial, preset trialPreset: ExperimentConfig, folder: URL, dataset: Dataset,
                   data: PretrainingData, rows: [Int], classes: [String?], k: Int, scoreName: String,
-                  fingerprint: String, progress: ProgressHandler?) throws -> SweepTrialResult {
+                  fingerprint: String, continuing: (id: String, folder: URL)?, keepCheckpoint: Bool,
+                  progress: ProgressHandler?) throws -> SweepTrialResult {
         let start = Date()
         let fm = FileManager.default
         try? fm.removeItem(at: folder)
@@ -184,10 +223,23 @@ public struct Sweep {
                                       evaluation: nil, seconds: 0, failure: nil)
         let preset = try trialPreset.modelPreset()
         let modelConfig = ModelConfig.pretraining(method: trial.method, preset: preset, dataset: dataset)
-        let pretraining = Pretraining(method: modelConfig.makeMethod(), modelConfig: modelConfig)
+        var pretraining = Pretraining(method: modelConfig.makeMethod(), modelConfig: modelConfig)
         let modelFolder = folder.appendingPathComponent("model")
         do {
-            let history = try pretraining.run(data, output: modelFolder, progress: progress)
+            var history: [EpochRecord] = []
+            if let continuing, (try? fm.copyItem(at: continuing.folder.appendingPathComponent("model"), to: modelFolder)) != nil {
+                do {
+                    history = try pretraining.run(data, output: modelFolder, resume: true, progress: progress)
+                    result.continuedFrom = continuing.id
+                } catch is InputError {
+                    // The checkpoint could not be read: train from scratch below.
+                }
+            }
+            if result.continuedFrom == nil {
+                try? fm.removeItem(at: modelFolder)
+                pretraining = Pretraining(method: modelConfig.makeMethod(), modelConfig: modelConfig)
+                history = try pretraining.run(data, output: modelFolder, progress: progress)
+            }
             result.trainLoss = history.last?.trainLoss ?? .nan
             result.validationLoss = pretraining.validationLoss(data, batchSize: Self.validationBatchSize)
             let z = Embedding.compute(encoder: pretraining.method.encoder, waveforms: dataset.waveforms,
@@ -208,8 +260,10 @@ public struct Sweep {
         } catch let e as TrainingError {
             result.failure = e.message
         }
-        // The optimizer state is only needed to resume a trial, which is redone instead.
-        try? fm.removeItem(at: modelFolder.appendingPathComponent(ModelFolder.checkpointFile))
+        // The optimizer state is only needed by a longer trial continuing this one.
+        if !keepCheckpoint || result.failure != nil {
+            try? fm.removeItem(at: modelFolder.appendingPathComponent(ModelFolder.checkpointFile))
+        }
         result.seconds = Date().timeIntervalSince(start)
         try AtomicFile.write(try Self.encoder.encode(result), to: folder.appendingPathComponent("result.json"))
         return result

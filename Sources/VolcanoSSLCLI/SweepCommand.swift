@@ -18,7 +18,9 @@ struct SweepCommand: ParsableCommand {
         first: highest score, scores equal to 3 decimals broken by the lower validation loss) and \
         OUT/best.yaml, the preset with the best values, for `volcano-ssl experiment`. A re-run skips \
         the finished trials (those whose result.json was made from the same preset and dataset) \
-        and continues where it stopped; a trial killed midway is redone.
+        and continues where it stopped; a trial killed midway is redone. Trials that differ only in \
+        epochs continue each other's checkpoint (constant learning rate; bit-identical to training \
+        from scratch), so an epochs list costs about its largest value.
 
         The paper's grid (section 4.5) is batch_size [32, 48, 64, 96, 128], epochs [30, 40, 50, 60, 75], \
         learning_rate 1e-4 … 1e-2, depth 2 … 5, hidden 12 … 48: thousands of trials, days on a \

@@ -100,6 +100,26 @@ import VolcanoData
         #expect(try Sweep(config: Self.base, sweep: Self.grid, output: copy).run().computed == 0)
     }
 
+    @Test func longerTrialContinuesTheShorterOneBitIdentically() throws {
+        let root = Fixtures.temporaryDirectory("vssl-sweep-epochs")
+        let a = root.appendingPathComponent("a"), b = root.appendingPathComponent("b")
+        let both = try Sweep(config: Self.base, sweep: SweepConfig(batchSize: [16], epochs: [1, 2], learningRate: [1e-3]),
+                             output: a).run()
+        let short = both.results[0], long = both.results[1]
+        #expect(short.continuedFrom == nil && long.continuedFrom == short.trial.id)
+        // Only the checkpoint a longer trial can continue is kept.
+        let fm = FileManager.default
+        #expect(fm.fileExists(atPath: a.appendingPathComponent("trials/\(short.trial.id)/model/checkpoint.safetensors").path))
+        #expect(!fm.fileExists(atPath: a.appendingPathComponent("trials/\(long.trial.id)/model/checkpoint.safetensors").path))
+        let alone = try Sweep(config: Self.base, sweep: SweepConfig(batchSize: [16], epochs: [2], learningRate: [1e-3]),
+                              output: b).run().results[0]
+        #expect(alone.continuedFrom == nil && alone.trial == long.trial)
+        #expect(long.validationLoss == alone.validationLoss && long.trainLoss == alone.trainLoss)
+        #expect(long.evaluation == alone.evaluation)
+        let weights = "trials/\(long.trial.id)/model/model.safetensors"
+        #expect(try Data(contentsOf: a.appendingPathComponent(weights)) == Data(contentsOf: b.appendingPathComponent(weights)))
+    }
+
     @Test func batchLargerThanTheTrainingSplitIsRefusedBeforeAnyTrial() throws {
         _ = try Self.outcome.get()
         var config = Self.base
