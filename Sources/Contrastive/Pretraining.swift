@@ -251,9 +251,11 @@ public final class Pretraining {
         return history
     }
 
-    /// Mean loss over the validation batches in evaluation mode (NaN without validation events).
-    func validationLossValue(_ v: (weak: [Float], strong: [Float]), count: Int, per: Int, channels: Int, length: Int) -> Double {
-        let B = config.batchSize
+    /// Mean loss over the validation batches (of `batchSize` events, default the training batch
+    /// size) in evaluation mode (NaN without validation events).
+    func validationLossValue(_ v: (weak: [Float], strong: [Float]), count: Int, per: Int, channels: Int, length: Int,
+                             batchSize: Int? = nil) -> Double {
+        let B = batchSize ?? config.batchSize
         guard count >= 2 else { return .nan }
         method.train(false)
         defer { method.train(true) }

@@ -172,9 +172,19 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw InputError("cannot be read as UTF-8 text (expected a YAML experiment preset)", file: url.path)
         }
-        var config: ExperimentConfig
+        var config = try decodeYAML(ExperimentConfig.self, from: text, file: url)
+        if let p = config.data.path, !p.hasPrefix("/") {
+            config.data.path = url.deletingLastPathComponent().appendingPathComponent(p).standardizedFileURL.path
+        }
+        try config.validate(file: url.path)
+        return config
+    }
+
+    /// Decodes `type` from the YAML `text` of `file`, turning decoding failures into one
+    /// ``InputError`` sentence naming the field (`model.epochs`, `sweep.batch_size[1]`).
+    static func decodeYAML<T: Decodable>(_ type: T.Type, from text: String, file url: URL) throws -> T {
         do {
-            config = try YAMLDecoder().decode(ExperimentConfig.self, from: text)
+            return try YAMLDecoder().decode(T.self, from: text)
         } catch let DecodingError.keyNotFound(key, ctx) {
             throw InputError("lacks the field \(path(ctx.codingPath + [key])) (see `volcano-ssl experiment --help`)", file: url.path)
         } catch let DecodingError.typeMismatch(_, ctx) where ctx.codingPath.isEmpty {
@@ -189,11 +199,6 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         } catch {
             throw InputError("is not valid YAML (\("\(error)".split(separator: "\n").first ?? ""))", file: url.path)
         }
-        if let p = config.data.path, !p.hasPrefix("/") {
-            config.data.path = url.deletingLastPathComponent().appendingPathComponent(p).standardizedFileURL.path
-        }
-        try config.validate(file: url.path)
-        return config
     }
 
     /// Checks the settings that need no data.

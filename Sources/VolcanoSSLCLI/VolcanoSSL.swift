@@ -28,6 +28,7 @@ struct VolcanoSSL: ParsableCommand {
             MonitorCommand.self,
             EvaluateCommand.self,
             DemoCommand.self, ExperimentCommand.self, ReportCommand.self, ImportCommand.self,
+            SweepCommand.self,
         ]
     )
 }
