@@ -23,9 +23,21 @@ public enum Threads {
         return n
     }
 
-    /// Number of threads used by BLAS and parallel loops.
+    /// A thread count for the current task only (see ``withCount(_:_:)``).
+    @TaskLocal private static var taskCount: Int?
+
+    /// Number of threads used by parallel loops (and BLAS, unless a task-local count is set).
     public static var count: Int {
-        get { storage.load(ordering: .relaxed) }
+        get { taskCount ?? storage.load(ordering: .relaxed) }
+    }
+
+    /// Runs `body` with `n` threads for the parallel loops it starts from this task, leaving
+    /// the process-wide setting (and so concurrently running work) untouched. BLAS keeps the
+    /// process setting: its products do not depend on the thread count.
+    /// Used by tests that compare thread counts while other tests run in parallel.
+    public static func withCount<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        precondition(n >= 1, "Threads.withCount: thread count must be at least 1, got \(n)")
+        return try $taskCount.withValue(n) { try body() }
     }
 
     /// Changes the thread count for BLAS and for parallel loops.

@@ -57,15 +57,13 @@ struct WarpCase: Decodable {
         let n = 10, L = 200
         let x = (0..<(n * L)).map { Float(sin(Double($0) * 0.05)) }
         let gen = ViewGenerator(augmentations: .paper(), seed: 9)
-        let saved = Threads.count
-        Threads.set(1)
-        let one = x.withUnsafeBufferPointer { gen.views(of: $0, count: n, channels: 1, length: L) }
-        Threads.set(2)
-        let two = x.withUnsafeBufferPointer { gen.views(of: $0, count: n, channels: 1, length: L) }
-        let tail = x.withUnsafeBufferPointer {
-            gen.views(of: UnsafeBufferPointer(rebasing: $0[(4 * L)...]), count: 6, channels: 1, length: L, firstIndex: 4)
+        let one = Threads.withCount(1) { x.withUnsafeBufferPointer { gen.views(of: $0, count: n, channels: 1, length: L) } }
+        let two = Threads.withCount(2) { x.withUnsafeBufferPointer { gen.views(of: $0, count: n, channels: 1, length: L) } }
+        let tail = Threads.withCount(2) {
+            x.withUnsafeBufferPointer {
+                gen.views(of: UnsafeBufferPointer(rebasing: $0[(4 * L)...]), count: 6, channels: 1, length: L, firstIndex: 4)
+            }
         }
-        Threads.set(saved)
         #expect(one.weak == two.weak && one.strong == two.strong)
         #expect(Array(one.strong[(4 * L)...]) == tail.strong)
         #expect(one.weak != x && one.strong != one.weak)

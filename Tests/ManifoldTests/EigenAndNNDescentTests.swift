@@ -73,12 +73,8 @@ import VolcanoCore
 
     @Test func independentOfThreadCount() {
         let x = randomPoints(3000, 12, seed: 9, duplicates: 5)
-        let before = Threads.count
-        Threads.set(1)
-        let a = NNDescent.neighbors(x, k: 10, seed: 4)
-        Threads.set(2)
-        let b = NNDescent.neighbors(x, k: 10, seed: 4)
-        Threads.set(before)
+        let a = Threads.withCount(1) { NNDescent.neighbors(x, k: 10, seed: 4) }
+        let b = Threads.withCount(2) { NNDescent.neighbors(x, k: 10, seed: 4) }
         #expect(a == b)
         #expect(a.recall(against: NearestNeighbors.exact(x, k: 10)) > 0.9)
     }

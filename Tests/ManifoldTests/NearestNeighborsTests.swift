@@ -71,12 +71,8 @@ func bruteForce(_ q: FeatureMatrix, _ r: FeatureMatrix, k: Int, metric: Distance
 
     @Test func sameResultForAnyThreadCount() {
         let x = randomPoints(1500, 20, seed: 3)
-        let before = Threads.count
-        Threads.set(1)
-        let a = NearestNeighbors.exact(x, k: 12)
-        Threads.set(2)
-        let b = NearestNeighbors.exact(x, k: 12)
-        Threads.set(before)
+        let a = Threads.withCount(1) { NearestNeighbors.exact(x, k: 12) }
+        let b = Threads.withCount(2) { NearestNeighbors.exact(x, k: 12) }
         #expect(a == b)
     }
 

@@ -155,12 +155,8 @@ func knnAccuracy(_ map: FeatureMatrix, _ labels: [Int], queries: FeatureMatrix? 
         var c = UMAPConfiguration.visualisation
         c.schedule = .parallel
         c.nEpochs = 80
-        let before = Threads.count
-        Threads.set(1)
-        let one = try UMAP.fit(x, configuration: c)
-        Threads.set(2)
-        let two = try UMAP.fit(x, configuration: c)
-        Threads.set(before)
+        let one = try Threads.withCount(1) { try UMAP.fit(x, configuration: c) }
+        let two = try Threads.withCount(2) { try UMAP.fit(x, configuration: c) }
         #expect(one.embedding == two.embedding)
     }
 }

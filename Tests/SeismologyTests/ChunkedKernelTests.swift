@@ -17,11 +17,8 @@ func chunkedKernelsEqualSerial() throws {
     #expect(sos._chunkedPasses(&chunked))
     #expect(errorOfMax(chunked, serial) < 1e-12)
     #expect(sos.applyZeroPhase(x) == chunked)
-    let before = Threads.count
-    Threads.set(1)
-    #expect(sos.applyZeroPhase(x) == chunked)
-    let cftOne = try recursiveSTALTA(serial, nsta: 15, nlta: 112)
-    Threads.set(before)
+    let (oneThread, cftOne) = try Threads.withCount(1) { (sos.applyZeroPhase(x), try recursiveSTALTA(serial, nsta: 15, nlta: 112)) }
+    #expect(oneThread == chunked)
     var state = RecursiveSTALTAState(nsta: 15, nlta: 112)
     var reference: [Double] = []
     state.process(serial, into: &reference)

@@ -33,15 +33,13 @@ struct SyntheticVolcanoTests {
 
     @Test("the same seed gives identical bytes, whatever the thread count")
     func identicalBytes() throws {
-        let before = Threads.count
-        defer { Threads.set(before) }
         let root = Fixtures.temporaryDirectory()
         let volcano = SyntheticVolcano(preset: .llaimaLike)
-        Threads.set(1)
-        try volcano.dataset(events: 90, seed: 42).write(to: root.appendingPathComponent("a"))
-        Threads.set(2)
-        try volcano.dataset(events: 90, seed: 42).write(to: root.appendingPathComponent("b"))
-        try volcano.dataset(events: 90, seed: 43).write(to: root.appendingPathComponent("c"))
+        try Threads.withCount(1) { try volcano.dataset(events: 90, seed: 42).write(to: root.appendingPathComponent("a")) }
+        try Threads.withCount(2) {
+            try volcano.dataset(events: 90, seed: 42).write(to: root.appendingPathComponent("b"))
+            try volcano.dataset(events: 90, seed: 43).write(to: root.appendingPathComponent("c"))
+        }
         for f in ["manifest.json", "events.csv", "waveforms.npy"] {
             let a = try Data(contentsOf: root.appendingPathComponent("a/\(f)"))
             let b = try Data(contentsOf: root.appendingPathComponent("b/\(f)"))
