@@ -78,6 +78,9 @@ struct BadInputTests {
             Case(arguments: ["experiment", i.text], mentions: i.text, output: nil),
             Case(arguments: ["report", i.empty], mentions: "results.json", output: nil),
             Case(arguments: ["import", "llaima", i.empty, "--out", i.out("l1")], mentions: "vt.hdf5", output: i.out("l1")),
+            Case(arguments: ["monitor", i.stream, "--model", i.empty, "--run", i.empty, "--out", i.out("m1")],
+                 mentions: i.empty, output: i.out("m1")),
+            Case(arguments: ["sweep", i.text, "--out", i.out("sw1")], mentions: i.text, output: i.out("sw1")),
             Case(arguments: ["import", "catalog", i.text, "--waveforms", i.empty, "--window", "60", "--out", i.out("ic1")],
                  mentions: i.text, output: i.out("ic1")),
         ]

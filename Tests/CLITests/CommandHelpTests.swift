@@ -35,7 +35,7 @@ struct CommandHelpTests {
         }
         // The commands DESIGN.md promises are all reachable.
         for command in ["pretrain", "embed", "classify", "knn", "synth", "detect", "info", "convert", "umap fit",
-                        "umap transform", "cluster", "evaluate", "demo", "experiment", "report", "import llaima", "import catalog"] {
+                        "umap transform", "cluster", "evaluate", "demo", "experiment", "report", "import llaima", "import catalog", "monitor", "sweep"] {
             #expect(seen.contains("volcano-ssl " + command), "volcano-ssl \(command) is missing")
         }
     }
