@@ -21,7 +21,9 @@ import VolcanoCore
     /// k-means 0.670–0.697, spectral 0.637–0.681, Ward 0.605–0.672.
     static let margin = 0.03
 
-    @Test func clustererVMeasuresOnOurMapWithinUmapLearnSpread() throws {
+    /// Both layout schedules (serial, umap-learn's seeded semantics, is the default).
+    @Test(arguments: [LayoutOptimizer.Schedule.serial, .parallel])
+    func clustererVMeasuresOnOurMapWithinUmapLearnSpread(schedule: LayoutOptimizer.Schedule) throws {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("umap/clusterers20d.json"))) as! [String: Any]
         let rows = (json["rows"] as! [NSNumber]).map(\.intValue)
         let reference = json["vmeasure"] as! [String: [Double]]
@@ -29,7 +31,9 @@ import VolcanoCore
         let labels = try NPY.read(Fixtures.url("umap/vt3592_y.npy")).ints()
         let classes = rows.map { labels[$0] }
 
-        let map = try UMAP.fit(x, configuration: .clustering)
+        var configuration = UMAPConfiguration.clustering
+        configuration.schedule = schedule
+        let map = try UMAP.fit(x, configuration: configuration)
         let scores: [String: Double] = [
             "kmeans": VMeasure(classes: classes, clusters: try KMeans(clusterCount: 4, seed: 1).fit(map.embedding).labels).vMeasure,
             "spectral": VMeasure(classes: classes, clusters: try SpectralClustering(clusterCount: 4, seed: 1).fit(map.embedding).labels).vMeasure,
@@ -39,7 +43,7 @@ import VolcanoCore
             let spread = reference[name]!
             #expect(spread.count >= 5)
             let lo = spread.min()! - Self.margin, hi = spread.max()! + Self.margin
-            #expect(ours >= lo && ours <= hi, "\(name): V-measure \(ours) outside umap-learn's \(spread.sorted()) ± \(Self.margin)")
+            #expect(ours >= lo && ours <= hi, "\(schedule) \(name): V-measure \(ours) outside umap-learn's \(spread.sorted()) ± \(Self.margin)")
         }
     }
 
