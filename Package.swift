@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "VolcanoDataTests", dependencies: ["VolcanoData", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ContrastiveTests", dependencies: ["Contrastive", "VolcanoData", "Seismology", "NeuralNet", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ManifoldTests", dependencies: ["Manifold", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "TestSupport", "VolcanoCore"], swiftSettings: strict),
+        .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Manifold", "TestSupport", "VolcanoCore"], swiftSettings: strict),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "VolcanoData", "Seismology", "Contrastive", "Manifold", "Clustering", "VolcanoCore", "TestSupport"], swiftSettings: strict),
         // End to end: runs the built `volcano-ssl` executable (help, bad input, day-long detection).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "VolcanoCore"], swiftSettings: strict),

@@ -41,7 +41,8 @@ func exactNeighbors(_ points: [Double], dimension d: Int, k: Int) -> (indices: [
         let blocks = (n + blockRows - 1) / blockRows
         indices.withUnsafeMutableBufferPointer { ib in
             dists.withUnsafeMutableBufferPointer { db in
-                let ip = ib.baseAddress!, dp = db.baseAddress!
+                norms.withUnsafeBufferPointer { nb in
+                let ip = ib.baseAddress!, dp = db.baseAddress!, nrm = nb.baseAddress!
                 Parallel.forRanges(blocks) { range in
                     var block = [Double](repeating: 0, count: blockRows * n)
                     var heapD = [Double](repeating: 0, count: k)
@@ -49,29 +50,34 @@ func exactNeighbors(_ points: [Double], dimension d: Int, k: Int) -> (indices: [
                     for blk in range {
                         let r0 = blk * blockRows, rows = Swift.min(blockRows, n - r0)
                         block.withUnsafeMutableBufferPointer { bb in
-                            let g = bb.baseAddress!
+                        heapD.withUnsafeMutableBufferPointer { hdb in
+                        heapI.withUnsafeMutableBufferPointer { hib in
+                            let g = bb.baseAddress!, hd = hdb.baseAddress!, hi = hib.baseAddress!
                             vssl_dgemm(false, true, Int32(rows), Int32(n), Int32(d), -2, x + r0 * d, Int32(d),
                                        x, Int32(d), 0, g, Int32(n))
                             for r in 0..<rows {
                                 let i = r0 + r
-                                let row = g + r * n
-                                // sorted insertion list of the k best (distance, index)
-                                var count = 0
-                                for j in 0..<n where j != i {
-                                    var v = row[j] + norms[i] + norms[j]
+                                let row = g + r * n, ni = nrm[i]
+                                // sorted insertion list of the k best (distance, index); the scan
+                                // only branches for candidates below the current k-th best
+                                var count = 0, worst = Double.infinity
+                                for j in 0..<n {
+                                    var v = row[j] + ni + nrm[j]
                                     if v < 0 { v = 0 }
-                                    if count == k && !(v < heapD[k - 1]) { continue }
+                                    if !(v < worst) || j == i { continue }
                                     var pos = count < k ? count : k - 1
-                                    while pos > 0 && heapD[pos - 1] > v {
-                                        heapD[pos] = heapD[pos - 1]; heapI[pos] = heapI[pos - 1]; pos -= 1
+                                    while pos > 0 && hd[pos - 1] > v {
+                                        hd[pos] = hd[pos - 1]; hi[pos] = hi[pos - 1]; pos -= 1
                                     }
-                                    heapD[pos] = v; heapI[pos] = j
+                                    hd[pos] = v; hi[pos] = j
                                     if count < k { count += 1 }
+                                    if count == k { worst = hd[k - 1] }
                                 }
-                                for t in 0..<k { ip[i * k + t] = heapI[t]; dp[i * k + t] = heapD[t] }
+                                for t in 0..<k { ip[i * k + t] = hi[t]; dp[i * k + t] = hd[t] }
                             }
-                        }
+                        }}}
                     }
+                }
                 }
             }
         }

@@ -123,7 +123,17 @@ public struct LayoutOptimizer: Sendable {
             let moveOther = serial && tailIsHead
 
             // Processes the due edges of head vertices `rows` in one epoch.
-            @inline(__always) func sweep(_ rows: Range<Int>, epoch: Int, alpha: Float) {
+            // The paper's two map sizes get copies of the loop with the dimension fixed at compile
+            // time (fully unrolled vector loops, no tails).
+            func sweep(_ rows: Range<Int>, epoch: Int, alpha: Float) {
+                switch dim {
+                case 2: sweep(rows, epoch: epoch, alpha: alpha, dimension: 2)
+                case 20: sweep(rows, epoch: epoch, alpha: alpha, dimension: 20)
+                default: sweep(rows, epoch: epoch, alpha: alpha, dimension: dim)
+                }
+            }
+
+            @inline(__always) func sweep(_ rows: Range<Int>, epoch: Int, alpha: Float, dimension dim: Int) {
               withUnsafeTemporaryAllocation(of: Float.self, capacity: 8) { coefficient in
               withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: 8) { partner in
                 let fe = Double(epoch)
@@ -154,13 +164,16 @@ public struct LayoutOptimizer: Sendable {
                             while remaining > 0 {
                                 let group = min(remaining, 8)
                                 remaining -= group
+                                var q2 = SIMD8<Float>(repeating: 1)
                                 for s in 0..<group {
                                     let m = Int(truncatingIfNeeded: ((R.p[j].next() >> 32) &* UInt64(nTail)) >> 32)
                                     let o = (tailIsHead && m == j) ? current : readOthers.p + m * dim
-                                    let q2 = Self._squaredDistance(current, o, dim)
-                                    coefficient[s] = q2 > 0 ? 2 * gamma * b / ((0.001 + q2) * (a * Self._power(q2, b) + 1)) : 0
+                                    q2[s] = Self._squaredDistance(current, o, dim)
                                     partner[s] = o
                                 }
+                                // All powers of the group in one vector evaluation.
+                                let c = (2 * gamma * b) / ((0.001 + q2) * (a * Self._power(q2, b) + 1))
+                                for s in 0..<group { coefficient[s] = q2[s] > 0 ? c[s] : 0 }
                                 for s in 0..<group where coefficient[s] > 0 {
                                     Self._push(current, partner[s], coefficient[s], alpha, dim)
                                 }
@@ -199,10 +212,50 @@ public struct LayoutOptimizer: Sendable {
         let log2m = t * (2.885_390_08 + t2 * (0.961_796_69 + t2 * (0.577_078_02 + t2 * (0.412_198_58 + t2 * 0.320_598_9))))
         let z = y * (exponent + log2m)
         if !(z > -120 && z < 120) { return Foundation.pow(x, y) }
-        let whole = z.rounded(.down)
+        let truncated = Float(Int32(z))
+        let whole = truncated > z ? truncated - 1 : truncated      // ⌊z⌋ without a libm call
         let u = (z - whole - 0.5) * 0.693_147_18                   // |u| ≤ 0.347
         let series = 1 + u * (1 + u * (0.5 + u * (0.166_666_67 + u * (0.041_666_668 + u * (0.008_333_334 + u * 0.001_388_889)))))
         let scale = Float(bitPattern: UInt32(Int32(whole) + 127) << 23)
+        return series * 1.414_213_56 * scale
+    }
+
+    /// ``_power(_:_:)`` of eight values at once, lane for lane the same operations (so the same
+    /// results); lanes outside its fast range fall back to the scalar function.
+    @inline(__always)
+    static func _power(_ x: SIMD8<Float>, _ y: Float) -> SIMD8<Float> {
+        typealias V = SIMD8<Float>
+        let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
+        // Integer ↔ float conversions by the 2^23 bit trick (generic SIMD conversions are slow).
+        let exponent: V = (unsafeBitCast(((bits &>> 23) & 0xFF) | 0x4B00_0000, to: V.self) - 8_388_608) - 127
+        let m = unsafeBitCast((bits & 0x7F_FFFF) | 0x3F80_0000, to: V.self)
+        let t: V = (m - 1) / (m + 1)
+        let t2: V = t * t
+        var poly: V = V(repeating: 0.412_198_58) + t2 * 0.320_598_9
+        poly = V(repeating: 0.577_078_02) + t2 * poly
+        poly = V(repeating: 0.961_796_69) + t2 * poly
+        poly = V(repeating: 2.885_390_08) + t2 * poly
+        let log2m: V = t * poly
+        let z: V = y * (exponent + log2m)
+        let lower: V = V(repeating: 1e-30), upper: V = V(repeating: 1e30)
+        let zLow: V = V(repeating: -120), zHigh: V = V(repeating: 120)
+        let inRange = (x .>= lower) .& (x .<= upper) .& (z .> zLow) .& (z .< zHigh)
+        if !all(inRange) {
+            var out = V()
+            for i in 0..<8 { out[i] = _power(x[i], y) }
+            return out
+        }
+        let nearest: V = (z + 12_582_912) - 12_582_912                // z rounded to an integer
+        let whole: V = nearest.replacing(with: nearest - 1, where: nearest .> z)  // ⌊z⌋
+        let u: V = (z - whole - 0.5) * 0.693_147_18
+        var series: V = V(repeating: 0.008_333_334) + u * 0.001_388_889
+        series = V(repeating: 0.041_666_668) + u * series
+        series = V(repeating: 0.166_666_67) + u * series
+        series = V(repeating: 0.5) + u * series
+        series = V(repeating: 1) + u * series
+        series = V(repeating: 1) + u * series
+        let wholeInt = unsafeBitCast(whole + 12_582_912, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let scale = unsafeBitCast((wholeInt &+ 127) &<< 23, to: V.self)
         return series * 1.414_213_56 * scale
     }
 
@@ -228,20 +281,46 @@ public struct LayoutOptimizer: Sendable {
     /// `a += clip(g · (a − b), ±4) · step` per coordinate (one gradient step of `a` toward or away from `b`).
     @inline(__always)
     static func _push(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ g: Float, _ step: Float, _ dim: Int) {
-        for d in 0..<dim {
+        var d = 0
+        while d + 4 <= dim {
+            let pa = UnsafeMutableRawPointer(a + d), pb = UnsafeRawPointer(b + d)
+            let x = pa.loadUnaligned(as: SIMD4<Float>.self)
+            let v = g * (x - pb.loadUnaligned(as: SIMD4<Float>.self))
+            pa.storeBytes(of: x + _clip(v) * step, as: SIMD4<Float>.self)
+            d += 4
+        }
+        while d < dim {
             let v = g * (a[d] - b[d])
             a[d] += (v > 4 ? 4 : (v < -4 ? -4 : v)) * step
+            d += 1
         }
+    }
+
+    /// Each lane of `v` clipped to ±4 (as the scalar `v > 4 ? 4 : (v < -4 ? -4 : v)`).
+    @inline(__always)
+    static func _clip(_ v: SIMD4<Float>) -> SIMD4<Float> {
+        let four = SIMD4<Float>(repeating: 4), minusFour = SIMD4<Float>(repeating: -4)
+        return v.replacing(with: minusFour, where: v .< minusFour).replacing(with: four, where: v .> four)
     }
 
     /// The attractive step of umap-learn with `move_other`: `a` moves by s, `b` by −s.
     @inline(__always)
     static func _pull(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ g: Float, _ step: Float, _ dim: Int) {
-        for d in 0..<dim {
+        var d = 0
+        while d + 4 <= dim {
+            let pa = UnsafeMutableRawPointer(a + d), pb = UnsafeMutableRawPointer(b + d)
+            let x = pa.loadUnaligned(as: SIMD4<Float>.self), y = pb.loadUnaligned(as: SIMD4<Float>.self)
+            let s = _clip(g * (x - y)) * step
+            pa.storeBytes(of: x + s, as: SIMD4<Float>.self)
+            pb.storeBytes(of: y - s, as: SIMD4<Float>.self)
+            d += 4
+        }
+        while d < dim {
             let v = g * (a[d] - b[d])
             let s = (v > 4 ? 4 : (v < -4 ? -4 : v)) * step
             a[d] += s
             b[d] -= s
+            d += 1
         }
     }
 }
