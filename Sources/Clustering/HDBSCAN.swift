@@ -186,7 +186,7 @@ public struct HDBSCAN: Sendable {
                                                 out[part] = (bd, bi)
                                             }
                                             if parts == 1 { body(0) } else {
-                                                let box = SendableBox(body)
+                                                let box = UnsafeSendable(body)
                                                 DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
                                             }
                                         }

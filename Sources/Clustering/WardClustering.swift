@@ -261,7 +261,7 @@ public struct WardClustering: Sendable {
                                             out[part] = (bd, bi)
                                         }
                                         if parts == 1 { body(0) } else {
-                                            let box = SendableBox(body)
+                                            let box = UnsafeSendable(body)
                                             DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
                                         }
                                     }
@@ -294,8 +294,3 @@ public struct WardClustering: Sendable {
     }
 }
 
-/// Carries a non-escaping closure into `concurrentPerform`; every chunk writes its own slot.
-struct SendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}

@@ -73,9 +73,9 @@ public struct ViewGenerator: Sendable {
                     let stream = UInt64(round) &* 0x1_0000_0000 &+ UInt64(firstIndex + i)
                     var rngW = SeededGenerator(seed: seed &+ 0x5EED_0001, stream: stream)
                     var rngS = SeededGenerator(seed: seed &+ 0x5EED_0002, stream: stream)
-                    weakAug.apply(to: UnsafeMutableBufferPointer(start: wp.pointer + i * per, count: per),
+                    weakAug.apply(to: UnsafeMutableBufferPointer(start: wp.p + i * per, count: per),
                                   channels: channels, length: length, using: &rngW)
-                    strongAug.apply(to: UnsafeMutableBufferPointer(start: sp.pointer + i * per, count: per),
+                    strongAug.apply(to: UnsafeMutableBufferPointer(start: sp.p + i * per, count: per),
                                     channels: channels, length: length, using: &rngS)
                 }
             }
@@ -84,8 +84,3 @@ public struct ViewGenerator: Sendable {
     }
 }
 
-/// A raw pointer that may cross into `Parallel` workers writing disjoint ranges.
-struct UnsafeSendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ p: UnsafeMutablePointer<T>) { pointer = p }
-}

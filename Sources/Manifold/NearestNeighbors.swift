@@ -234,8 +234,3 @@ public enum NearestNeighbors {
     }
 }
 
-/// A raw pointer handed to parallel chunks that write disjoint parts of it.
-struct UnsafeSendablePointer<T>: @unchecked Sendable {
-    let p: UnsafeMutablePointer<T>
-    init(_ p: UnsafeMutablePointer<T>) { self.p = p }
-}

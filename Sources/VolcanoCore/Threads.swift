@@ -66,7 +66,7 @@ public enum Parallel {
             return
         }
         withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendableBox(body)
+            let box = UnsafeSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 box.value(range(chunk: c, of: chunks, count: count))
             }
@@ -93,9 +93,16 @@ public enum Parallel {
     }
 }
 
-/// Lets a non-escaping closure cross into Dispatch's pool. Safe because `forRanges` waits
-/// for every chunk before returning and each chunk writes disjoint memory by contract.
-struct UnsafeSendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// Carries a value (a buffer, a non-escaping closure) into `Parallel` / Dispatch workers.
+/// Safe only because the parallel loops wait for every chunk before returning and each chunk
+/// writes disjoint memory by contract.
+public struct UnsafeSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}
+
+/// A raw pointer handed to parallel chunks that write disjoint parts of it.
+public struct UnsafeSendablePointer<T>: @unchecked Sendable {
+    public let p: UnsafeMutablePointer<T>
+    public init(_ p: UnsafeMutablePointer<T>) { self.p = p }
 }

@@ -254,11 +254,6 @@ public struct SyntheticVolcano: Sendable {
     }
 }
 
-/// Lets disjoint-index writers share a buffer across `Parallel` chunks.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
 
 /// A tiny locked counter for progress reports from parallel loops.
 final class ProgressCounter: @unchecked Sendable {
