@@ -24,7 +24,7 @@ public enum LearningRateSchedule: Sendable, Equatable {
             return base * _power(gamma, epoch / stepSize)
         case let .cosine(base, period, minimum):
             check(period > 0, "LearningRateSchedule.cosine: period must be positive, got \(period)")
-            return minimum + (base - minimum) * (1 + _cosine(Double.pi * Double(epoch) / Double(period))) / 2
+            return minimum + (base - minimum) * (1 + _cos(Double.pi * Double(epoch) / Double(period))) / 2
         }
     }
 }
@@ -36,10 +36,3 @@ func _power(_ x: Double, _ n: Int) -> Double {
     return r
 }
 
-#if canImport(Glibc)
-import Glibc
-func _cosine(_ x: Double) -> Double { Glibc.cos(x) }
-#elseif canImport(Darwin)
-import Darwin
-func _cosine(_ x: Double) -> Double { Darwin.cos(x) }
-#endif

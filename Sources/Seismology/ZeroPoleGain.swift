@@ -1,3 +1,5 @@
+import VolcanoCore
+
 /// Zeros, poles and gain of a digital IIR design and SciPy's conversion to second-order
 /// sections (`zpk2sos`, pairing 'nearest'). Internal: the public entry points are
 /// `Butterworth` and `decimate`'s Chebyshev-II prefilter.

@@ -93,14 +93,3 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@usableFromInline func _log(_ x: Double) -> Double { Glibc.log(x) }
-@usableFromInline func _sin(_ x: Double) -> Double { Glibc.sin(x) }
-@usableFromInline func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-#elseif canImport(Darwin)
-import Darwin
-@usableFromInline func _log(_ x: Double) -> Double { Darwin.log(x) }
-@usableFromInline func _sin(_ x: Double) -> Double { Darwin.sin(x) }
-@usableFromInline func _cos(_ x: Double) -> Double { Darwin.cos(x) }
-#endif

@@ -1,3 +1,5 @@
+import VolcanoCore
+
 // GELU, exact erf form:  y = x·Φ(x) = ½x(1 + erf(x/√2)).  Backward: dx = g·(Φ(x) + x·φ(x)).
 
 extension Tape {

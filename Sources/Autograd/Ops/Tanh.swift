@@ -1,3 +1,5 @@
+import VolcanoCore
+
 // Hyperbolic tangent:  y = tanh(x).  Backward: dx = g·(1 − y²).
 
 extension Tape {
