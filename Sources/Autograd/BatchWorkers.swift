@@ -26,3 +26,14 @@ func withBatchWorkers(_ workers: Int, _ body: (Int) -> Void) {
         vssl_blas_set_threads(Int32(Threads.count))
     }
 }
+
+/// Runs `body` (small BLAS calls between the parallel regions, e.g. transforming a kernel)
+/// with BLAS on one thread, so that no BLAS worker is woken to spin beside the next region.
+func withSerialBLAS<R>(_ body: () -> R) -> R {
+    if Threads.count <= 1 { return body() }
+    return serialBLASRegion.withLock { _ in
+        vssl_blas_set_threads(1)
+        defer { vssl_blas_set_threads(Int32(Threads.count)) }
+        return body()
+    }
+}

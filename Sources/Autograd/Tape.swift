@@ -43,6 +43,9 @@ public struct Variable: Sendable {
 public final class Tape {
     /// `false` for inference: operations compute values only and record nothing.
     public let isRecording: Bool
+    /// The convolution kernels this tape uses (``ConvolutionAlgorithm/automatic`` unless a
+    /// caller asks for the direct im2col product, e.g. to compare the two).
+    public var convolutionAlgorithm: ConvolutionAlgorithm = .automatic
 
     /// Backward function of each recorded node: output gradient → gradients of the inputs
     /// (aligned with `inputs`, `nil` where an input needs none).

@@ -49,6 +49,13 @@ public enum LanczosEigensolver {
         var alpha: [Double] = [], beta: [Double] = []
         var w = [Double](repeating: 0, count: n)
         var h = [Double](repeating: 0, count: mMax)
+        // After a forced restart at vector r (the residual w_r dropped so that a fresh
+        // direction can reveal a second copy of a converged eigenvalue), later vectors still
+        // couple to the earlier block through v_iᵀ A v_j (i ≤ r < j); those entries complete
+        // the projection VᵀAV, and ‖w_r‖ enters every residual bound.
+        var restarts: [(index: Int, dropped: Double)] = []
+        var couplings: [(i: Int, j: Int, value: Double)] = []
+        var coefficients = [Double](repeating: 0, count: mMax)
         var steps = 0
         var nextCheck = min(mMax, 2 * count + 10)
         var ritz: (values: [Double], s: [Double], m: Int, converged: Bool)? = nil
@@ -61,9 +68,11 @@ public enum LanczosEigensolver {
                     // Orthogonalises w against the first m basis vectors, twice (DGKS); returns ‖w‖.
                     func orthogonalise(_ m: Int) -> Double {
                         if m > 0 {
+                            for i in 0..<m { coefficients[i] = 0 }
                             for _ in 0..<2 {
                                 vssl_dgemm(false, false, Int32(m), 1, Int32(n), 1, v, Int32(n), wp, 1, 0, hp, 1)
                                 vssl_dgemm(true, false, Int32(n), 1, Int32(m), -1, v, Int32(n), hp, 1, 1, wp, 1)
+                                for i in 0..<m { coefficients[i] += hp[i] }
                             }
                         }
                         var s = 0.0
@@ -91,12 +100,16 @@ public enum LanczosEigensolver {
                         for i in 0..<n { a += wp[i] * v[j * n + i] }
                         alpha.append(a)
                         let norm = orthogonalise(j + 1)
+                        if let last = restarts.last?.index {
+                            for i in 0...last { couplings.append((i, j, coefficients[i])) }
+                        }
                         let m = j + 1
                         if m == nextCheck || m == mMax {
-                            let r = tridiagonalEigen(alpha, beta, count: count)
+                            let r = projectedEigen(alpha, beta, couplings, count: count)
                             var ok = true
                             for c in 0..<count {
-                                let resid = abs(norm * r.s[(m - 1) * count + c])
+                                var resid = abs(norm * r.s[(m - 1) * count + c])
+                                for (index, dropped) in restarts { resid += dropped * abs(r.s[index * count + c]) }
                                 if resid > tolerance * max(1, abs(r.values[c])) { ok = false; break }
                             }
                             ritz = (r.values, r.s, m, ok)
@@ -115,6 +128,7 @@ public enum LanczosEigensolver {
                             for i in 0..<n { v[m * n + i] = wp[i] / norm }
                             beta.append(norm)
                         } else {
+                            if forceFresh { restarts.append((j, norm)) }
                             forceFresh = false
                             // Invariant subspace: continue in a fresh direction (T splits into blocks).
                             guard freshVector(m) else { return }
@@ -163,14 +177,20 @@ public enum LanczosEigensolver {
         return (values, a)
     }
 
-    /// The `count` largest eigenpairs of the m × m tridiagonal matrix (alpha, beta):
-    /// values descending, `s` = m × count eigenvectors (row-major).
-    static func tridiagonalEigen(_ alpha: [Double], _ beta: [Double], count: Int) -> (values: [Double], s: [Double]) {
+    /// The `count` largest eigenpairs of the m × m projection: tridiagonal (alpha, beta) plus
+    /// the symmetric `couplings` left by forced restarts; values descending, `s` = m × count
+    /// eigenvectors (row-major).
+    static func projectedEigen(_ alpha: [Double], _ beta: [Double], _ couplings: [(i: Int, j: Int, value: Double)],
+                               count: Int) -> (values: [Double], s: [Double]) {
         let m = alpha.count
         var t = [Double](repeating: 0, count: m * m)
         for i in 0..<m {
             t[i * m + i] = alpha[i]
             if i + 1 < m { t[i * m + i + 1] = beta[i]; t[(i + 1) * m + i] = beta[i] }
+        }
+        for (i, j, value) in couplings where j < m {
+            t[i * m + j] = value
+            t[j * m + i] = value
         }
         let (values, vectors) = dense(t, size: m)
         let c = min(count, m)

@@ -22,6 +22,7 @@ struct EncoderTrain: ParsableCommand {
     @Option(help: "Untimed warm-up steps.") var warmup = 2
     @Option(help: "Threads (default: VOLCANO_SSL_THREADS or all cores).") var threads: Int?
     @Flag(help: "Skip the sgemm peak measurement.") var noPeak = false
+    @Flag(help: "Use the im2col convolution for every block (no tiled-DFT fast path).") var directConv = false
 
     /// (C_in, C_out, kernel, ReLU) per block.
     static let blocks: [(Int, Int, Int, Bool)] = [(1, 32, 32, true), (32, 64, 32, true), (64, 64, 32, true), (64, 48, 32, false)]
@@ -51,6 +52,7 @@ struct EncoderTrain: ParsableCommand {
         func step(timed: Bool) {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let tape = Tape()
+            if directConv { tape.convolutionAlgorithm = .direct }
             var h = tape.constant(x)
             var handles: [Variable] = []
             for (i, (_, _, _, relu)) in Self.blocks.enumerated() {

@@ -25,6 +25,18 @@ public enum Conv1dPadding: Sendable, Equatable {
     }
 }
 
+/// How ``Tape/conv1d(_:weight:bias:stride:padding:dilation:)`` computes a convolution.
+public enum ConvolutionAlgorithm: Sendable, Equatable {
+    /// im2col + sgemm for short kernels, ``TiledDFTConvolution`` for long ones (stride 1,
+    /// dilation 1, k ≥ 12, ≥ 8 channels in and out) where it needs fewer multiply-adds.
+    case automatic
+    /// Always im2col + sgemm (the reference the fast path is tested against).
+    case direct
+    /// ``TiledDFTConvolution`` wherever it applies (stride 1, dilation 1, 2 ≤ k ≤ 249), even when
+    /// im2col would be cheaper: for tests and benchmarks of the fast path.
+    case tiledDFT
+}
+
 /// Geometry of one conv1d call and its serial im2col / col2im kernels.
 struct Conv1dGeometry {
     let cin, length, kernel, stride, dilation, padLeft, outLength: Int
@@ -151,6 +163,11 @@ extension Tape {
         check(L + pl + pr >= span,
               "conv1d: padded input length \(L + pl + pr) (shape \(x.shape)) is shorter than the kernel span \(span)")
         let lout = (L + pl + pr - span) / stride + 1
+        if stride == 1 && dilation == 1 && convolutionAlgorithm != .direct,
+           let plan = TiledDFTConvolution.plan(cin: cin, cout: weight.shape[0], length: L, kernel: K, padLeft: pl,
+                                               outLength: lout, whenCheaper: convolutionAlgorithm == .automatic) {
+            return tiledDFTConv1d(x, weight: weight, bias: bias, plan: plan)
+        }
         let geo = Conv1dGeometry(cin: cin, length: L, kernel: K, stride: stride, dilation: dilation,
                                  padLeft: pl, outLength: lout)
         // backward geometry for stride 1: correlate G [B, C_out, L'] with the flipped kernel
