@@ -7,6 +7,8 @@
 
 void vssl_blas_set_threads(int n) { (void)n; }
 const char *vssl_blas_name(void) { return "Accelerate"; }
+const char *vssl_blas_core_name(void) { return "Accelerate"; }
+const char *vssl_cpu_openblas_core(void) { return NULL; }
 
 int vssl_dsyevd(int n, double *A, int lda, double *w) {
     // LAPACK is column-major; a symmetric matrix is its own transpose, and the
@@ -60,9 +62,22 @@ int vssl_dsyevr(int n, double *A, int lda, int il, int iu, double *w, double *Z,
 
 extern void openblas_set_num_threads(int);
 extern char *openblas_get_config(void);
+extern char *openblas_get_corename(void);
 
 void vssl_blas_set_threads(int n) { openblas_set_num_threads(n); }
 const char *vssl_blas_name(void) { return openblas_get_config(); }
+const char *vssl_blas_core_name(void) { return openblas_get_corename(); }
+
+const char *vssl_cpu_openblas_core(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+    return NULL;
+}
 
 int vssl_dsyevd(int n, double *A, int lda, double *w) {
     return (int)LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', n, A, lda, w);

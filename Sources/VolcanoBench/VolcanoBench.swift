@@ -21,4 +21,9 @@ struct VolcanoBench: ParsableCommand {
             TrainBench.self,
         ]
     )
+
+    static func main() {
+        BLASKernels.reexecWithNativeKernelsIfNeeded()
+        main(nil)
+    }
 }

@@ -31,6 +31,11 @@ struct VolcanoSSL: ParsableCommand {
             SweepCommand.self,
         ]
     )
+
+    static func main() {
+        BLASKernels.reexecWithNativeKernelsIfNeeded()
+        main(nil)
+    }
 }
 
 /// Options every command shares.

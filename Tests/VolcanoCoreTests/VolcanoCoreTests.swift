@@ -111,3 +111,17 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["b.txt"])
     }
 }
+
+@Suite struct BLASKernelsTests {
+    @Test func onlyPreAVX2KernelsOnAnAVX2CPUAreReplaced() {
+        // Debian 12's OpenBLAS on Sapphire Rapids: Prescott kernels on an AVX-512 CPU.
+        #expect(BLASKernels.replacement(current: "Prescott", cpuBest: "SkylakeX") == "SkylakeX")
+        #expect(BLASKernels.replacement(current: "Nehalem", cpuBest: "Haswell") == "Haswell")
+        // Already modern (including AMD's Zen set on an AVX-512 Zen 4), or an old CPU: untouched.
+        for current in ["Haswell", "SkylakeX", "Zen", "Cooperlake", "SapphireRapids"] {
+            #expect(BLASKernels.replacement(current: current, cpuBest: "SkylakeX") == nil)
+        }
+        #expect(BLASKernels.replacement(current: "Prescott", cpuBest: nil) == nil)
+        #expect(BLASKernels.replacement(current: "Accelerate", cpuBest: nil) == nil)
+    }
+}

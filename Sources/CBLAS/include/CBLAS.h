@@ -32,6 +32,11 @@ int vssl_dsyevr(int n, double *A, int lda, int il, int iu, double *w, double *Z,
 void vssl_blas_set_threads(int n);
 /// Name of the BLAS library in use ("OpenBLAS ...", "Accelerate").
 const char *vssl_blas_name(void);
+/// OpenBLAS's kernel set in use ("Haswell", "SkylakeX", "Prescott", ...); "Accelerate" on macOS.
+const char *vssl_blas_core_name(void);
+/// The newest OpenBLAS kernel set this CPU can run ("SkylakeX" with AVX-512 F/BW/DQ/VL,
+/// "Haswell" with AVX2 + FMA), or NULL (other CPUs, macOS).
+const char *vssl_cpu_openblas_core(void);
 
 #ifdef __cplusplus
 }
