@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 /// The value and gradients of one NT-Xent evaluation.
@@ -67,44 +68,33 @@ public struct NTXentLoss: Sendable, Equatable {
                 for d in 0..<D { u[a * D + d] = r[a * D + d] / n }
             }
         }
-        // Similarities of anchors (rows < 2B) with every row.
+        // Similarities of anchors (rows < 2B) with every row: S = U_anchors · Uᵀ, [2B × rows].
         var sim = [Double](repeating: 0, count: n2 * rows)
-        for a in 0..<n2 {
-            for k in 0..<rows where k != a {
-                var s = 0.0
-                for d in 0..<D { s += u[a * D + d] * u[k * D + d] }
-                sim[a * rows + k] = s
-            }
-        }
+        vssl_dgemm(false, true, Int32(n2), Int32(rows), Int32(D), 1, u, Int32(D), u, Int32(D), 0, &sim, Int32(rows))
         let invT = 1 / temperature
         var loss = 0.0
-        // g[a, k] = ∂loss/∂s(a, k).
+        // g[a, k] = ∂loss/∂s(a, k); the diagonal (k = a) is not a candidate and stays 0.
         var g = [Double](repeating: 0, count: n2 * rows)
         for a in 0..<n2 {
             let pos = (a + B) % n2
+            let row = a * rows
             var mx = -Double.infinity
-            for k in 0..<rows where k != a { mx = max(mx, sim[a * rows + k] * invT) }
+            for k in 0..<rows where k != a { mx = max(mx, sim[row + k] * invT) }
             var z = 0.0
-            for k in 0..<rows where k != a { z += Foundation.exp(sim[a * rows + k] * invT - mx) }
-            loss += mx + Foundation.log(z) - sim[a * rows + pos] * invT
             for k in 0..<rows where k != a {
-                let p = Foundation.exp(sim[a * rows + k] * invT - mx) / z
-                g[a * rows + k] = (p - (k == pos ? 1 : 0)) * invT / Double(n2)
+                let e = Foundation.exp(sim[row + k] * invT - mx)
+                g[row + k] = e
+                z += e
             }
+            loss += mx + Foundation.log(z) - sim[row + pos] * invT
+            let scale = invT / Double(n2)
+            for k in 0..<rows where k != a { g[row + k] = (g[row + k] / z - (k == pos ? 1 : 0)) * scale }
         }
         loss /= Double(n2)
-        // ∂/∂u: anchors get g·u from both roles; noise rows only as columns.
+        // ∂/∂u: anchors get G·U (their role as rows of S), every row gets Gᵀ·U_anchors (as columns).
         var du = [Double](repeating: 0, count: rows * D)
-        for a in 0..<n2 {
-            for k in 0..<rows where k != a {
-                let w = g[a * rows + k]
-                if w == 0 { continue }
-                for d in 0..<D {
-                    du[a * D + d] += w * u[k * D + d]
-                    du[k * D + d] += w * u[a * D + d]
-                }
-            }
-        }
+        vssl_dgemm(true, false, Int32(rows), Int32(D), Int32(n2), 1, g, Int32(rows), u, Int32(D), 0, &du, Int32(D))
+        vssl_dgemm(false, false, Int32(n2), Int32(D), Int32(rows), 1, g, Int32(rows), u, Int32(D), 1, &du, Int32(D))
         // Through the normalisation: dr = (du − u (u·du)) / ‖r‖ (or du / eps when clamped).
         var dr = du
         if cosineSimilarity {

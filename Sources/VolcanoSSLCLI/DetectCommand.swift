@@ -22,9 +22,10 @@ struct DetectCommand: ParsableCommand {
         with the quality columns) plus triggers.csv listing every trigger with its quality \
         and whether it was kept.
 
-        Example (the paper's Etna settings):
+        Example (the paper's Etna settings: 9 s windows of 135 samples at 15 Hz, from 3 s before \
+        the onset; --post 6 instead of --length 9 keeps both ends, 136 samples, as ObsPy's trim):
           volcano-ssl detect day.mseed --bandpass 0.5 7 --resample 15 --sta 1 --lta 7.5 \\
-            --on 2.8 --off 0.5 --pre 3 --post 6 --quality strict --out data/etna
+            --on 2.8 --off 0.5 --pre 3 --length 9 --quality strict --out data/etna
         """
     )
 

@@ -73,7 +73,7 @@ import VolcanoCore
     static let presets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("presets")
 
-    @Test(arguments: ["llaima-like", "colima-like", "llaima", "colima", "etna"])
+    @Test(arguments: ["llaima-like", "colima-like", "etna-like", "llaima", "colima", "etna"])
     func shippedPresetIsValid(name: String) throws {
         let c = try ExperimentConfig.read(Self.presets.appendingPathComponent("\(name).yaml"))
         #expect(c.name == name)

@@ -32,19 +32,22 @@ extension Tape {
                         for r in rr {
                             let src = px + r * L, dst = yo + r * lout, am = pa + r * lout
                             for t in 0..<lout {
-                                // window lo..<hi (the −∞ padding never wins); branch-free:
-                                // max by selects, then the first index holding it
+                                // window lo..<hi (the −∞ padding never wins); one pass of
+                                // selects (no branches to mispredict): strict > keeps the first
+                                // index holding the maximum, as PyTorch
                                 let start = t * s - padding
                                 let lo = Swift.max(start, 0), hi = Swift.min(start + kernel, L)
                                 let w = src + lo, n = hi - lo
-                                var best = w[0], check = w[0]
-                                for i in 1..<n {
+                                var best = w[0], check = w[0], bi = 0
+                                var i = 1
+                                while i < n {
                                     let v = w[i]
-                                    best = v > best ? v : best
+                                    let wins = v > best
+                                    best = wins ? v : best
+                                    bi = wins ? i : bi
                                     check += v
+                                    i += 1
                                 }
-                                var bi = n - 1
-                                for i in Swift.stride(from: n - 2, through: 0, by: -1) { bi = w[i] == best ? i : bi }
                                 if check.isNaN {
                                     // a NaN (or ∞ − ∞) in the window: the output is NaN, as in PyTorch
                                     if let k = (0..<n).first(where: { w[$0].isNaN }) { best = w[k]; bi = k }
