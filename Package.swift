@@ -98,7 +98,7 @@ let package = Package(
 
         // Shared test helpers: fixture paths, tolerance checks, gradient checks, PNG screenshots,
         // headless browser.
-        .target(name: "TestSupport", dependencies: ["VolcanoCore", "Autograd", "CZlib"], swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["VolcanoCore", "Autograd", "CZlib", "CHDF5"], swiftSettings: strict),
         .testTarget(name: "VolcanoCoreTests", dependencies: ["VolcanoCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], swiftSettings: strict),

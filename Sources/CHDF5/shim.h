@@ -81,4 +81,18 @@ static inline herr_t vssl_h5_read_rows(hid_t dataset, int rank, const hsize_t *d
     H5Sclose(file_space);
     return status;
 }
+/// Creates (truncating) `path` holding one contiguous float32 dataset `name` of rank `rank`.
+/// Returns a negative value on failure. Used by the tests to build HDF5 inputs (h5py-like layout).
+static inline herr_t vssl_h5_write_float32(const char *path, const char *name, int rank, const hsize_t *dims,
+                                           const float *values) {
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0) return -1;
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t set = space < 0 ? -1 : H5Dcreate2(file, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t status = set < 0 ? -1 : H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+    if (set >= 0) H5Dclose(set);
+    if (space >= 0) H5Sclose(space);
+    if (H5Fclose(file) < 0) status = -1;
+    return status;
+}
 #endif

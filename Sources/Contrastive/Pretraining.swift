@@ -272,8 +272,12 @@ public final class Pretraining {
         return sum / Double(steps)
     }
 
+    /// Writes the epoch's files, each atomically, the configuration first and the checkpoint
+    /// (the resume point) before the history: a process killed between two of the writes
+    /// leaves a folder that resumes from its last complete checkpoint.
     func save(to output: URL, history: [EpochRecord]) throws {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try AtomicFile.write(try modelConfig.encoded(), to: output.appendingPathComponent(ModelFolder.configFile))
         var weights = Checkpoint.archive(method.modules, metadata: ["format": "pt", "method": modelConfig.method])
         try Safetensors.write(weights, to: output.appendingPathComponent(ModelFolder.weightsFile))
         for (name, t) in optimizer.stateTensors() { weights.set(name, SafetensorsEntry(t)) }
@@ -281,7 +285,6 @@ public final class Pretraining {
         weights.metadata["history"] = historyJSON
         weights.metadata["epochs_done"] = "\(history.count)"
         try Safetensors.write(weights, to: output.appendingPathComponent(ModelFolder.checkpointFile))
-        try AtomicFile.write(try modelConfig.encoded(), to: output.appendingPathComponent(ModelFolder.configFile))
         try AtomicFile.write(EpochRecord.csv(history), to: output.appendingPathComponent(ModelFolder.historyFile))
     }
 

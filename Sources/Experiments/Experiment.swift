@@ -200,6 +200,11 @@ public struct Experiment {
                                                seed: preset.training.seed, noiseLabel: config.data.noiseLabel)
         let folder = output.appendingPathComponent("models").appendingPathComponent(kind.rawValue)
         let resume = FileManager.default.fileExists(atPath: folder.appendingPathComponent(ModelFolder.checkpointFile).path)
+        if !resume {
+            // No checkpoint: an earlier run of this experiment stopped inside the first epoch,
+            // before anything could be resumed. The folder is ours; start it afresh.
+            try? FileManager.default.removeItem(at: folder)
+        }
         let history = try Pretraining(method: modelConfig.makeMethod(), modelConfig: modelConfig)
             .run(data, output: folder, resume: resume, progress: progress)
         let (encoder, _) = try ModelFolder.loadEncoder(folder)

@@ -34,7 +34,10 @@ public enum CommandLineTool {
     }
 
     /// Runs `volcano-ssl ARGS…` to completion (no terminal: progress bars print plain lines).
-    public static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
+    /// With `killWhen`, the child is sent `signal` as soon as `killWhen()` (polled every 2 ms)
+    /// returns true — an interruption at a chosen point; its status is then 128 + signal.
+    public static func run(_ arguments: [String], environment extra: [String: String] = [:],
+                           killWhen: (() -> Bool)? = nil, signal: Int32 = SIGKILL) throws -> Run {
         let exe = try executable()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vssl-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -67,7 +70,7 @@ public enum CommandLineTool {
         // Linux's ru_maxrss of a posix_spawned child starts at the test runner's own high-water
         // mark (the exec replaces the runner's shared address space), so a large runner hides
         // the child's peak. Poll the child's VmHWM (its own address space since the exec) instead.
-        var highWater = 0
+        var highWater = 0, killed = false
         while true {
             let r = wait4(pid, &status, WNOHANG, &usage)
             if r == pid { break }
@@ -76,12 +79,21 @@ public enum CommandLineTool {
                 continue
             }
             highWater = max(highWater, Self.highWaterKilobytes(pid))
+            if let killWhen, !killed, killWhen() { kill(pid, signal); killed = true }
             usleep(2000)
         }
         let peak = (highWater > 0 ? highWater : Int(usage.ru_maxrss)) * 1024   // kilobytes on Linux
         #else
-        while wait4(pid, &status, 0, &usage) < 0 {
-            guard errno == EINTR else { throw CommandLineToolError(message: "wait4 failed: \(String(cString: strerror(errno)))") }
+        var killed = false
+        while true {
+            let r = wait4(pid, &status, killWhen == nil ? 0 : WNOHANG, &usage)
+            if r == pid { break }
+            if r < 0 {
+                guard errno == EINTR else { throw CommandLineToolError(message: "wait4 failed: \(String(cString: strerror(errno)))") }
+                continue
+            }
+            if let killWhen, !killed, killWhen() { kill(pid, signal); killed = true }
+            usleep(2000)
         }
         let peak = Int(usage.ru_maxrss)            // bytes on Darwin
         #endif

@@ -2,6 +2,8 @@ import Foundation
 
 /// Atomic writes: data goes to a temporary file in the same folder, then is renamed into
 /// place, so an interrupted run never leaves a half-written file that looks complete.
+/// Temporaries are hidden (`.NAME.tmp-…`, `.NAME.partial-…`); one left by a killed process is
+/// removed the next time `NAME` is written, so a re-run also cleans up after the interruption.
 public enum AtomicFile {
     /// Writes `data` to `url` atomically, creating the parent folder if needed.
     public static func write(_ data: Data, to url: URL) throws {
@@ -11,6 +13,7 @@ public enum AtomicFile {
         } catch {
             throw InputError("cannot create the folder (\(error.localizedDescription))", file: dir.path)
         }
+        removeLeftovers(of: url, kinds: ["tmp"])
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UInt32.random(in: 0...UInt32.max))")
         do {
             try data.write(to: tmp)
@@ -34,6 +37,7 @@ public enum AtomicFile {
     public static func writeDirectory(_ url: URL, _ build: (URL) throws -> Void) throws {
         let parent = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        removeLeftovers(of: url, kinds: ["partial", "old"])
         let staging = parent.appendingPathComponent(".\(url.lastPathComponent).partial-\(UInt32.random(in: 0...UInt32.max))")
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
@@ -43,6 +47,16 @@ public enum AtomicFile {
         } catch {
             try? FileManager.default.removeItem(at: staging)
             throw error
+        }
+    }
+
+    /// Removes `.NAME.KIND-…` siblings of `url` that an interrupted earlier write left behind.
+    private static func removeLeftovers(of url: URL, kinds: [String]) {
+        let dir = url.deletingLastPathComponent()
+        let prefixes = kinds.map { ".\(url.lastPathComponent).\($0)-" }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
+        for name in names where prefixes.contains(where: { name.hasPrefix($0) }) {
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
         }
     }
 

@@ -12,12 +12,15 @@ struct ConvertCommand: ParsableCommand {
         Reads miniSEED, SAC or NPY (recognised by content) and writes the format named by \
         --format or by OUT's extension (.mseed/.miniseed/.ms, .sac, .npy). miniSEED output holds \
         every trace; SAC and NPY output need exactly one trace (select one with --channel). \
-        NPY input holds no sampling rate: give --rate. The output is written atomically.
+        NPY input holds no sampling rate: give --rate. --start and --end keep only the samples \
+        between two UTC times (both included, nearest sample, as ObsPy's Stream.slice), e.g. to \
+        split a stream into a training stretch and a later one. The output is written atomically.
 
         Examples:
           volcano-ssl convert event.sac event.mseed --encoding steim2
           volcano-ssl convert day.mseed day-z.sac --channel HHZ
           volcano-ssl convert samples.npy trace.mseed --rate 100 --encoding float32
+          volcano-ssl convert day.mseed morning.mseed --start 2024-01-05T00:00:00 --end 2024-01-05T12:00:00
         """
     )
 
@@ -45,12 +48,32 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Sampling rate in Hz for NPY input.")
     var rate: Double?
 
+    @Option(help: "Keep samples from this UTC time on (ISO-8601, e.g. 2024-01-05T06:00:00).")
+    var start: String?
+
+    @Option(help: "Keep samples up to this UTC time (ISO-8601).")
+    var end: String?
+
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
+        try global.apply()
         let inURL = URL(fileURLWithPath: input), outURL = URL(fileURLWithPath: output)
         var stream = try SeismicStream.read(inURL, npySamplingRate: rate)
         if let channel { stream = stream.select(channel: channel) }
         guard !stream.isEmpty else {
             throw InputError("no trace matches --channel \(channel ?? "*")", file: input)
+        }
+        let from = try start.map { try Self.time($0, option: "--start") }
+        let to = try end.map { try Self.time($0, option: "--end") }
+        if let from, let to, to < from {
+            throw ValidationError("--end \(end!) is before --start \(start!).")
+        }
+        if from != nil || to != nil {
+            stream = stream.slice(from: from, to: to)
+            guard !stream.isEmpty else {
+                throw InputError("holds no samples between \(start ?? "its start") and \(end ?? "its end")", file: input)
+            }
         }
         let kind = (format ?? outURL.pathExtension).lowercased()
         var big: Bool?
@@ -83,5 +106,12 @@ struct ConvertCommand: ParsableCommand {
         default:
             throw ValidationError("cannot tell the output format from \"\(output)\": use --format mseed, sac or npy")
         }
+    }
+
+    static func time(_ text: String, option: String) throws -> UTCDateTime {
+        guard let t = UTCDateTime(iso8601: text) else {
+            throw ValidationError("\(option) \(text) is not an ISO-8601 UTC time (e.g. 2024-01-05T06:00:00).")
+        }
+        return t
     }
 }

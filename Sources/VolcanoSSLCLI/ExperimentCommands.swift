@@ -104,7 +104,10 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "Experiment folder.") var runDir: String
     @Option(help: "Output HTML file (default RUN_DIR/report.html).") var out: String?
 
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
+        try global.apply()
         let folder = URL(fileURLWithPath: runDir)
         let target = out.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("report.html")
         try ExperimentReport.build(folder).write(to: target)

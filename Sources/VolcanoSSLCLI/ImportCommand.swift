@@ -31,7 +31,10 @@ struct ImportLlaima: ParsableCommand {
     @Option(help: "Seed of the train/validation/test split.") var seed: UInt64 = 1
     @Flag(help: "No progress bar.") var quiet = false
 
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
+        try global.apply()
         let bar = ProgressBar(quiet: quiet)
         let d = try LlaimaRelease.importDataset(from: URL(fileURLWithPath: directory), seed: seed, progress: bar.handler)
         try d.write(to: URL(fileURLWithPath: out))
@@ -121,7 +124,10 @@ struct ImportCatalog: ParsableCommand {
         guard minCoverage >= 0, minCoverage <= 1 else { throw ValidationError("--min-coverage must be between 0 and 1, got \(minCoverage).") }
     }
 
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
+        try global.apply()
         let processing = !bandpass.isEmpty || resample != nil
         let cut = EventCutSettings(
             pre: pre ?? 0, post: post ?? 0, length: window, margin: margin ?? (processing ? 10 : 0), demean: demean || processing,

@@ -23,7 +23,10 @@ struct InfoCommand: ParsableCommand {
     @Argument(help: "Waveform files (miniSEED, SAC, NPY or HDF5).")
     var files: [String]
 
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
+        try global.apply()
         var first = true
         for path in files {
             if !first { print("") }

@@ -37,7 +37,10 @@ struct ScoreDetectionsCommand: ParsableCommand {
     @Option(name: .long, help: "Also write the scores as JSON to this file.")
     var out: String?
 
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
+        try global.apply()
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be ≥ 0 seconds, got \(tolerance).") }
         let det = try DetectionScore.readDetections(URL(fileURLWithPath: detections))
         let gt = try SyntheticStream.readCatalog(URL(fileURLWithPath: truth))

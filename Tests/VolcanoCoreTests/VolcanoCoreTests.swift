@@ -110,6 +110,21 @@ import TestSupport
         try AtomicFile.writeDirectory(out) { try AtomicFile.write("two", to: $0.appendingPathComponent("b.txt")) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["b.txt"])
     }
+
+    @Test func temporariesOfAKilledWriteGoWithTheNextWrite() throws {
+        let dir = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // What a process killed between write and rename leaves: hidden temporaries of a.txt and
+        // of the folder run/, next to an unrelated hidden file that must stay.
+        for name in [".a.txt.tmp-17", ".a.txt.tmp-4242", ".other.tmp-1", ".run.old-3"] {
+            try Data("half".utf8).write(to: dir.appendingPathComponent(name))
+        }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent(".run.partial-9"), withIntermediateDirectories: true)
+        try AtomicFile.write("whole", to: dir.appendingPathComponent("a.txt"))
+        try AtomicFile.writeDirectory(dir.appendingPathComponent("run")) { try AtomicFile.write("x", to: $0.appendingPathComponent("x.txt")) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == [".other.tmp-1", "a.txt", "run"])
+        #expect(try String(contentsOf: dir.appendingPathComponent("a.txt"), encoding: .utf8) == "whole")
+    }
 }
 
 @Suite struct BLASKernelsTests {
