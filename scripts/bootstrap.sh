@@ -27,6 +27,10 @@ case "$(uname -s)" in
     missing=""
     for p in $pkgs; do installed "$p" || missing="$missing $p"; done
     need_browser=""
+    # Any Chromium or Chrome already on the PATH will do (Ubuntu ships chromium-browser).
+    for b in chromium chromium-browser google-chrome google-chrome-stable; do
+      if command -v "$b" >/dev/null 2>&1; then browser=""; fi
+    done
     if [ -n "$browser" ] && ! installed "$browser"; then need_browser="$browser"; fi
     if [ -n "$missing$need_browser" ]; then
       if ! command -v apt-get >/dev/null 2>&1; then
@@ -41,7 +45,9 @@ case "$(uname -s)" in
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
       fi
       if [ -n "$need_browser" ]; then
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$need_browser" >/dev/null \
+        # Debian: chromium; Ubuntu: chromium-browser (a snap wrapper).
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$need_browser" >/dev/null 2>&1 \
+          || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium-browser >/dev/null 2>&1 \
           || say "could not install $need_browser; the report-rendering test will fail until a Chromium is present"
       fi
     fi

@@ -1,5 +1,8 @@
 #include "CBLAS.h"
 #include <stdlib.h>
+#if defined(__GLIBC__) || defined(__linux__)
+#include <malloc.h>
+#endif
 
 #if defined(__APPLE__)
 #define ACCELERATE_NEW_LAPACK 1
@@ -9,6 +12,9 @@ void vssl_blas_set_threads(int n) { (void)n; }
 const char *vssl_blas_name(void) { return "Accelerate"; }
 const char *vssl_blas_core_name(void) { return "Accelerate"; }
 const char *vssl_cpu_openblas_core(void) { return NULL; }
+void vssl_malloc_keep_freed(long mmap_bytes, long trim_bytes, long pad_bytes) {
+    (void)mmap_bytes; (void)trim_bytes; (void)pad_bytes;
+}
 
 int vssl_dsyevd(int n, double *A, int lda, double *w) {
     // LAPACK is column-major; a symmetric matrix is its own transpose, and the
@@ -67,6 +73,16 @@ extern char *openblas_get_corename(void);
 void vssl_blas_set_threads(int n) { openblas_set_num_threads(n); }
 const char *vssl_blas_name(void) { return openblas_get_config(); }
 const char *vssl_blas_core_name(void) { return openblas_get_corename(); }
+
+void vssl_malloc_keep_freed(long mmap_bytes, long trim_bytes, long pad_bytes) {
+#if defined(__GLIBC__)
+    if (mmap_bytes >= 0) mallopt(M_MMAP_THRESHOLD, (int)mmap_bytes);
+    if (trim_bytes >= 0) mallopt(M_TRIM_THRESHOLD, (int)trim_bytes);
+    if (pad_bytes >= 0) mallopt(M_TOP_PAD, (int)pad_bytes);
+#else
+    (void)mmap_bytes; (void)trim_bytes; (void)pad_bytes;
+#endif
+}
 
 const char *vssl_cpu_openblas_core(void) {
 #if defined(__x86_64__)

@@ -24,6 +24,7 @@ struct VolcanoBench: ParsableCommand {
 
     static func main() {
         BLASKernels.reexecWithNativeKernelsIfNeeded()
+        MemoryReuse.enable()
         main(nil)
     }
 }

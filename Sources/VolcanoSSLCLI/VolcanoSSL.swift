@@ -34,6 +34,7 @@ struct VolcanoSSL: ParsableCommand {
 
     static func main() {
         BLASKernels.reexecWithNativeKernelsIfNeeded()
+        MemoryReuse.enable()
         main(nil)
     }
 }

@@ -21,16 +21,18 @@ extension Tape {
               "maxPool1d: padded length \(L + 2 * padding) of input \(x.shape) is shorter than kernel \(kernel)")
         let lout = (L + 2 * padding - kernel) / s + 1
         let rows = B * C
-        // argmax[row, t] = input position of the window maximum (Int32)
-        var argmax = [Int32](repeating: 0, count: rows * lout)
+        // argmax[row, t] = input position of the window maximum (Int32), kept only for backward
+        let keepIndex = isRecording && x.requiresGradient
+        var argmax = [Int32](repeating: 0, count: keepIndex ? rows * lout : 0)
         let xv = x.value
         let y = Tensor(shape: [B, C, lout]) { yo in
             xv.withUnsafeBufferPointer { px in
                 argmax.withUnsafeMutableBufferPointer { pa in
-                    let px = px.baseAddress!, yo = yo.baseAddress!, pa = pa.baseAddress!
+                    // an empty array may still hand out a (shared, read-only) base address
+                    let px = px.baseAddress!, yo = yo.baseAddress!, pa = keepIndex ? pa.baseAddress : nil
                     Parallel.forRanges(rows, minChunk: 16) { rr in
                         for r in rr {
-                            let src = px + r * L, dst = yo + r * lout, am = pa + r * lout
+                            let src = px + r * L, dst = yo + r * lout, am = pa.map { $0 + r * lout }
                             for t in 0..<lout {
                                 // window lo..<hi (the −∞ padding never wins); one pass of
                                 // selects (no branches to mispredict): strict > keeps the first
@@ -52,9 +54,8 @@ extension Tape {
                                     // a NaN (or ∞ − ∞) in the window: the output is NaN, as in PyTorch
                                     if let k = (0..<n).first(where: { w[$0].isNaN }) { best = w[k]; bi = k }
                                 }
-                                bi += lo
                                 dst[t] = best
-                                am[t] = Int32(bi)
+                                if let am { am[t] = Int32(bi + lo) }
                             }
                         }
                     }

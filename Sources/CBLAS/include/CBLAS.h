@@ -37,6 +37,10 @@ const char *vssl_blas_core_name(void);
 /// The newest OpenBLAS kernel set this CPU can run ("SkylakeX" with AVX-512 F/BW/DQ/VL,
 /// "Haswell" with AVX2 + FMA), or NULL (other CPUs, macOS).
 const char *vssl_cpu_openblas_core(void);
+/// glibc only: keeps freed memory mapped for reuse (mmap threshold `mmap_bytes`, trim
+/// threshold `trim_bytes`, top pad `pad_bytes`; a value < 0 leaves that setting alone).
+/// A no-op elsewhere.
+void vssl_malloc_keep_freed(long mmap_bytes, long trim_bytes, long pad_bytes);
 
 #ifdef __cplusplus
 }
