@@ -23,7 +23,7 @@ struct VolcanoBench: ParsableCommand {
     )
 
     static func main() {
-        BLASKernels.reexecWithNativeKernelsIfNeeded()
+        BLASKernels.reexecWithTunedOpenBLASIfNeeded()
         MemoryReuse.enable()
         main(nil)
     }

@@ -24,20 +24,45 @@ public enum BLASKernels {
         return cpuBest
     }
 
-    /// Re-executes this program with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to
-    /// pre-AVX2 kernels on a CPU that has AVX2/AVX-512. Call first thing in `main`, before any
-    /// thread starts. Does nothing on macOS, when `OPENBLAS_CORETYPE` is already set (so the
-    /// user can choose, e.g. `OPENBLAS_CORETYPE=Prescott` to keep the detected set), or when
-    /// the kernels are already modern. The re-executed process sees the variable set, so this
-    /// happens at most once; if the exec fails the program simply goes on as it is.
-    public static func reexecWithNativeKernelsIfNeeded() {
+    /// OpenBLAS's worker threads spin (calling `sched_yield`) for 2^28 cycles, about a tenth of a
+    /// second, after every multi-threaded call before they sleep. Between the many small
+    /// products of a training step they never sleep, and on two cores they take the time slices
+    /// our own parallel loops need (a quarter of the CPU time of an Etna TS-TCC step went to
+    /// `sched_yield`). 2^4 cycles (OpenBLAS's minimum) lets them sleep at once; a sleeping worker
+    /// costs one futex wake-up per multi-threaded call instead.
+    static let threadTimeout = "4"
+
+    /// The environment variables to set before OpenBLAS loads, given the current environment
+    /// (`getenv`) and kernels: `OPENBLAS_CORETYPE` when the kernels fell back to a pre-AVX2 set
+    /// on a CPU that runs AVX2 (see ``replacement(current:cpuBest:)``), and
+    /// `OPENBLAS_THREAD_TIMEOUT` (see ``threadTimeout``). A variable the user set is never changed.
+    static func environmentChanges(current: String, cpuBest: String?,
+                                   getenv: (String) -> String?) -> [(name: String, value: String)] {
+        var changes: [(name: String, value: String)] = []
+        if getenv("OPENBLAS_CORETYPE") == nil, let core = replacement(current: current, cpuBest: cpuBest) {
+            changes.append(("OPENBLAS_CORETYPE", core))
+        }
+        if getenv("OPENBLAS_THREAD_TIMEOUT") == nil && getenv("GOTO_THREAD_TIMEOUT") == nil {
+            changes.append(("OPENBLAS_THREAD_TIMEOUT", threadTimeout))
+        }
+        return changes
+    }
+
+    /// Re-executes this program once with the OpenBLAS settings of
+    /// ``environmentChanges(current:cpuBest:getenv:)``, which OpenBLAS reads only when it loads.
+    /// Call first thing in `main`, before any thread starts. Does nothing on macOS (Accelerate)
+    /// or when nothing needs setting (the re-executed process sees the variables set, so this
+    /// happens at most once); if the exec fails the program simply goes on as it is.
+    public static func reexecWithTunedOpenBLASIfNeeded() {
         #if os(Linux)
-        guard getenv("OPENBLAS_CORETYPE") == nil else { return }
         let best = vssl_cpu_openblas_core().map { String(cString: $0) }
-        guard let core = replacement(current: coreName, cpuBest: best) else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
+        let changes = environmentChanges(current: coreName, cpuBest: best) { name in
+            getenv(name).map { String(cString: $0) }
+        }
+        guard !changes.isEmpty else { return }
+        for c in changes { setenv(c.name, c.value, 1) }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        unsetenv("OPENBLAS_CORETYPE")   // exec failed: carry on with the detected kernels
+        for c in changes { unsetenv(c.name) }   // exec failed: carry on as we are
         #endif
     }
 }

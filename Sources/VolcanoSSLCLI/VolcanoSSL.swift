@@ -33,7 +33,7 @@ struct VolcanoSSL: ParsableCommand {
     )
 
     static func main() {
-        BLASKernels.reexecWithNativeKernelsIfNeeded()
+        BLASKernels.reexecWithTunedOpenBLASIfNeeded()
         MemoryReuse.enable()
         main(nil)
     }

@@ -139,4 +139,15 @@ import TestSupport
         #expect(BLASKernels.replacement(current: "Prescott", cpuBest: nil) == nil)
         #expect(BLASKernels.replacement(current: "Accelerate", cpuBest: nil) == nil)
     }
+
+    @Test func reexecSetsOnlyWhatTheUserLeftUnset() {
+        func changes(_ current: String, _ env: [String: String]) -> [String] {
+            BLASKernels.environmentChanges(current: current, cpuBest: "SkylakeX") { env[$0] }.map { "\($0.name)=\($0.value)" }
+        }
+        #expect(changes("Prescott", [:]) == ["OPENBLAS_CORETYPE=SkylakeX", "OPENBLAS_THREAD_TIMEOUT=4"])
+        #expect(changes("SkylakeX", [:]) == ["OPENBLAS_THREAD_TIMEOUT=4"])
+        // The re-executed process (or a user's choice) has both set: nothing to do, no second exec.
+        #expect(changes("SkylakeX", ["OPENBLAS_CORETYPE": "SkylakeX", "OPENBLAS_THREAD_TIMEOUT": "4"]).isEmpty)
+        #expect(changes("Prescott", ["OPENBLAS_CORETYPE": "Prescott", "GOTO_THREAD_TIMEOUT": "28"]).isEmpty)
+    }
 }
