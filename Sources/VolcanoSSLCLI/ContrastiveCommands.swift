@@ -135,6 +135,7 @@ struct Pretrain: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        MemoryReuse.enable()
         try global.apply()
         var preset = try model.preset()
         if let temperature { guard temperature > 0 else { throw ValidationError("--temperature must be positive") }; preset.training.temperature = temperature }
@@ -200,6 +201,7 @@ struct Embed: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        MemoryReuse.enable()
         try global.apply()
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         let (encoder, config) = try ModelFolder.loadEncoder(URL(fileURLWithPath: model))
@@ -248,6 +250,7 @@ struct Classify: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        MemoryReuse.enable()
         try global.apply()
         var preset = try options.preset()
         let encoder: ConvEncoder

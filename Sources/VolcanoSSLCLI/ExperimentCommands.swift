@@ -45,6 +45,7 @@ struct DemoCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        MemoryReuse.enable()
         try global.apply()
         guard events >= 100 else { throw ValidationError("--events must be at least 100, got \(events)") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
@@ -81,6 +82,7 @@ struct ExperimentCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        MemoryReuse.enable()
         try global.apply()
         let url = URL(fileURLWithPath: preset)
         let config = try ExperimentConfig.read(url)

@@ -96,6 +96,7 @@ struct MonitorCommand: ParsableCommand {
     }
 
     func run() throws {
+        MemoryReuse.enable()
         try global.apply()
         var options = Monitor.Options()
         var d = DetectionOverrides()

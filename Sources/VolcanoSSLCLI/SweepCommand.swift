@@ -40,6 +40,7 @@ struct SweepCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        MemoryReuse.enable()
         try global.apply()
         if let m = maxTrials, m < 1 { throw ValidationError("--max-trials must be at least 1, got \(m)") }
         let url = URL(fileURLWithPath: preset)

@@ -34,7 +34,6 @@ struct VolcanoSSL: ParsableCommand {
 
     static func main() {
         BLASKernels.reexecWithTunedOpenBLASIfNeeded()
-        MemoryReuse.enable()
         main(nil)
     }
 }
