@@ -135,6 +135,7 @@ public struct LayoutOptimizer: Sendable {
 
             @inline(__always) func sweep(_ rows: Range<Int>, epoch: Int, alpha: Float, dimension dim: Int) {
               withUnsafeTemporaryAllocation(of: Float.self, capacity: 8) { coefficient in
+              withUnsafeTemporaryAllocation(of: Float.self, capacity: 8) { squared in
               withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: 8) { partner in
                 let fe = Double(epoch)
                 for j in rows {
@@ -164,13 +165,17 @@ public struct LayoutOptimizer: Sendable {
                             while remaining > 0 {
                                 let group = min(remaining, 8)
                                 remaining -= group
-                                var q2 = SIMD8<Float>(repeating: 1)
+                                // Squared distances go through memory and are loaded as one vector
+                                // after the group (inserting lane by lane into a SIMD8 stalled
+                                // every sample on a failed store-to-load forward).
                                 for s in 0..<group {
                                     let m = Int(truncatingIfNeeded: ((R.p[j].next() >> 32) &* UInt64(nTail)) >> 32)
                                     let o = (tailIsHead && m == j) ? current : readOthers.p + m * dim
-                                    q2[s] = Self._squaredDistance(current, o, dim)
+                                    squared[s] = Self._squaredDistance(current, o, dim)
                                     partner[s] = o
                                 }
+                                for s in group..<8 { squared[s] = 1 }
+                                let q2 = UnsafeRawPointer(squared.baseAddress!).loadUnaligned(as: SIMD8<Float>.self)
                                 // All powers of the group in one vector evaluation.
                                 let c = (2 * gamma * b) / ((0.001 + q2) * (a * Self._power(q2, b) + 1))
                                 for s in 0..<group { coefficient[s] = q2[s] > 0 ? c[s] : 0 }
@@ -182,7 +187,7 @@ public struct LayoutOptimizer: Sendable {
                         }
                     }
                 }
-              }}
+              }}}
             }
 
             var alpha = lr
@@ -191,7 +196,7 @@ public struct LayoutOptimizer: Sendable {
                     sweep(0..<nHead, epoch: epoch, alpha: alpha)
                 } else {
                     if tailIsHead { S.p.update(from: H.p, count: nHead * dim) }
-                    Parallel.forRanges(nHead, minChunk: 512) { rows in sweep(rows, epoch: epoch, alpha: alpha) }
+                    Parallel.forRanges(nHead, minChunk: 64) { rows in sweep(rows, epoch: epoch, alpha: alpha) }
                 }
                 alpha = lr * (1 - Float(epoch) / Float(nEpochs))
                 progress?(ProgressUpdate(stage: "UMAP layout", completed: epoch + 1, total: nEpochs, unit: "epochs"))

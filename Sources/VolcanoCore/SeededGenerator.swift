@@ -8,7 +8,10 @@
 ///
 /// Reference: Blackman & Vigna, "Scrambled linear pseudorandom number generators" (2021).
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var s0, s1, s2, s3: UInt64
+    // Internal (not private) so that `next()` can be inlined into other modules' hot loops
+    // (UMAP's negative sampling, dropout masks): an opaque call per draw made the caller spill
+    // its vector registers around it.
+    @usableFromInline var s0, s1, s2, s3: UInt64
     /// A second standard-normal draw kept from the last Box–Muller pair.
     private var spareGaussian: Double?
 
@@ -30,6 +33,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     @inlinable @inline(__always)
     static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
         let result = Self.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -40,11 +44,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
+    @inlinable
     public mutating func nextDouble() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// Uniform in [0, 1) with 24 random bits.
+    @inlinable
     public mutating func nextFloat() -> Float {
         Float(next() >> 40) * 0x1.0p-24
     }

@@ -105,7 +105,7 @@ struct PipelineCommandTests {
         umap_neighbors: 10
         seed: 5
         """.write(to: preset, atomically: true, encoding: .utf8)
-        let reference = dir.appendingPathComponent("reference"), out = dir.appendingPathComponent("out")
+        let reference = dir.appendingPathComponent("reference")
         _ = try Self.run(["experiment", preset.path, "--out", reference.path, "--quiet"])
 
         let uninterrupted = try String(contentsOf: reference.appendingPathComponent("results.csv"), encoding: .utf8)
