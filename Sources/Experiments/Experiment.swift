@@ -116,6 +116,7 @@ public struct Experiment {
             map2Config.nNeighbors = config.umapNeighbors
             map20Config.seed = config.seed
             map2Config.seed = config.seed
+            if let schedule = config.umapSchedule { map20Config.schedule = schedule; map2Config.schedule = schedule }
             let map20 = try timed("\(rep.rawValue) UMAP 20-D") { try UMAP.fit(x, configuration: map20Config, progress: progress).embedding }
             let map2 = try timed("\(rep.rawValue) UMAP 2-D") { try UMAP.fit(x, configuration: map2Config, progress: progress).embedding }
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -1,4 +1,5 @@
 import Foundation
+import Manifold
 import VolcanoCore
 import Yams
 
@@ -24,6 +25,7 @@ import Yams
 /// clusterers: [kmeans, spectral, ward, hdbscan]
 /// clusters: 4                  # default: the number of classes in the dataset
 /// umap_neighbors: 20
+/// umap_schedule: parallel      # UMAP layout on every thread (default serial, umap-learn's order)
 /// hdbscan_min_cluster_size: 25
 /// seed: 42
 /// ```
@@ -130,6 +132,9 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
     /// Clusters for K-means, spectral and Ward (default: number of classes).
     public var clusters: Int?
     public var umapNeighbors: Int
+    /// UMAP layout order (nil: `.serial`, umap-learn's seeded order); `.parallel` is about 1.9×
+    /// faster on 2 cores, the same for any thread count, with slightly tighter maps.
+    public var umapSchedule: LayoutOptimizer.Schedule?
     public var hdbscanMinClusterSize: Int?
     public var seed: UInt64
 
@@ -151,6 +156,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, data, model, representations, clusterers, clusters, seed
         case umapNeighbors = "umap_neighbors"
+        case umapSchedule = "umap_schedule"
         case hdbscanMinClusterSize = "hdbscan_min_cluster_size"
     }
 
@@ -163,6 +169,7 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
         clusterers = try c.decodeIfPresent([Clusterer].self, forKey: .clusterers) ?? Clusterer.allCases
         clusters = try c.decodeIfPresent(Int.self, forKey: .clusters)
         umapNeighbors = try c.decodeIfPresent(Int.self, forKey: .umapNeighbors) ?? 20
+        umapSchedule = try c.decodeIfPresent(LayoutOptimizer.Schedule.self, forKey: .umapSchedule)
         hdbscanMinClusterSize = try c.decodeIfPresent(Int.self, forKey: .hdbscanMinClusterSize)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 42
     }

@@ -248,6 +248,7 @@ public struct Sweep {
             guard x.values.allSatisfy(\.isFinite) else { throw TrainingError("the embeddings contain NaN or infinite values") }
             var map = UMAPConfiguration.clustering
             map.nNeighbors = trialPreset.umapNeighbors
+            if let schedule = trialPreset.umapSchedule { map.schedule = schedule }
             map.seed = trialPreset.seed
             let map20 = try UMAP.fit(x, configuration: map, progress: progress).embedding
             let points = map20.values.map(Double.init)

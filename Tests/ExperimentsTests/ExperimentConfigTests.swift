@@ -44,6 +44,11 @@ import VolcanoCore
         #expect(c.representations == [.baseline, .simclr, .tstcc])
         #expect(c.clusterers == [.kmeans, .spectral, .ward, .hdbscan])
         #expect(c.model.preset == "llaima" && c.umapNeighbors == 20 && c.seed == 42)
+        let defaultYAML = try c.yaml()
+        #expect(c.umapSchedule == nil && !defaultYAML.contains("umap_schedule"))
+        let parallel = try ExperimentConfig.read(try write("data:\n  synthetic: llaima-like\numap_schedule: parallel\n"))
+        let parallelYAML = try parallel.yaml()
+        #expect(parallel.umapSchedule == .parallel && parallelYAML.contains("umap_schedule: parallel"))
         let partial = try ExperimentConfig.read(try write("data:\n  synthetic: llaima-like\nmodel:\n  epochs: 3\n"))
         #expect(partial.model == .init(preset: "llaima", epochs: 3))
     }
@@ -56,6 +61,7 @@ import VolcanoCore
         ("data:\n  synthetic: llaima-like\nclusters: 1\n", "clusters must be at least 2"),
         ("data:\n  synthetic: llaima-like\nmodel:\n  epochs: zero\n", "model.epochs"),
         ("data: [\n", "not valid YAML"),
+        ("data:\n  synthetic: llaima-like\numap_schedule: fast\n", "field umap_schedule"),
     ])
     func badPresetsAreNamedClearly(text: String, expected: String) throws {
         let url = try write(text)
