@@ -116,8 +116,7 @@ public final class ConvEncoder: Module {
             h = tape.conv1d(h, weight: b.weight.variable(on: tape), bias: b.bias?.variable(on: tape), padding: pad)
             switch config.style {
             case .paper:
-                h = tape.maxPool1d(h, kernel: c.poolKernel, stride: c.poolStride, padding: c.poolPadding)
-                if i < n - 1 { h = tape.relu(h) }
+                h = tape.maxPool1d(h, kernel: c.poolKernel, stride: c.poolStride, padding: c.poolPadding, relu: i < n - 1)
                 h = tape.dropout(h, p: p, training: isTraining, using: &generator)
             case .tstcc:
                 h = b.norm!(h, training: isTraining, on: tape)

@@ -147,6 +147,23 @@ import Foundation
         #expect(withNaN.value.scalars[0].isNaN && withNaN.value.scalars[1] == 3 && withNaN.value.scalars[2] == .infinity)
     }
 
+    @Test(arguments: [(2, 2, 1), (4, 4, 0), (3, 3, 1), (3, 1, 0), (8, 8, 4), (5, 2, 2)])
+    func maxPool1dWithReLUIsTheCompositionBitForBit(kernel: Int, stride: Int, padding: Int) {
+        for length in [kernel, 11, 47, 136] {
+            let x = normal([3, 4, length], seed: UInt64(length * 10 + kernel))
+            let upstream = normal([3, 4, (length + 2 * padding - kernel) / stride + 1], seed: 7)
+            let fusedTape = Tape(), plainTape = Tape()
+            let xf = fusedTape.parameter(x), xp = plainTape.parameter(x)
+            let fused = fusedTape.maxPool1d(xf, kernel: kernel, stride: stride, padding: padding, relu: true)
+            let plain = plainTape.relu(plainTape.maxPool1d(xp, kernel: kernel, stride: stride, padding: padding))
+            #expect(fused.value.scalars == plain.value.scalars, "k \(kernel) s \(stride) p \(padding) L \(length)")
+            let gf = fusedTape.backward(fused, gradient: upstream)[xf], gp = plainTape.backward(plain, gradient: upstream)[xp]
+            #expect(gf?.scalars == gp?.scalars, "gradient, k \(kernel) s \(stride) p \(padding) L \(length)")
+        }
+        let x = distinct([2, 3, 11], seed: 41)
+        expectSmall(gradientCheck([x]) { t, v in t.maxPool1d(v[0], kernel: 3, stride: 3, padding: 1, relu: true) }, "pool+relu 3/3/1")
+    }
+
     @Test func dropoutUsesOneSeededMask() {
         let x = normal([4, 6], seed: 50)
         expectSmall(gradientCheck([x]) { t, v in

@@ -1,17 +1,21 @@
 import VolcanoCore
 
 extension Tape {
-    /// 1-D max pooling (as `torch.nn.functional.max_pool1d`, floor mode).
+    /// 1-D max pooling (as `torch.nn.functional.max_pool1d`, floor mode), optionally followed
+    /// by ReLU in the same pass.
     ///
     /// - Parameters:
     ///   - x: `[B, C, L]`.
     ///   - kernel: window size (≥ 1).
     ///   - stride: step between windows (default: `kernel`).
     ///   - padding: implicit −∞ on both ends (≤ kernel / 2, as PyTorch requires).
+    ///   - relu: apply ``relu(_:)`` to the result (the paper's block: pool → ReLU); bit for bit
+    ///     `relu(maxPool1d(x))`, without the second pass over the data and its tape entry.
     /// - Returns: `[B, C, L']` with `L' = ⌊(L + 2p − k) / s⌋ + 1`.
     ///
-    /// Backward routes each output gradient to the (first) maximal input of its window.
-    public func maxPool1d(_ x: Variable, kernel: Int, stride: Int? = nil, padding: Int = 0) -> Variable {
+    /// Backward routes each output gradient to the (first) maximal input of its window (with
+    /// `relu`, only where the output is positive).
+    public func maxPool1d(_ x: Variable, kernel: Int, stride: Int? = nil, padding: Int = 0, relu: Bool = false) -> Variable {
         let s = stride ?? kernel
         check(x.shape.count == 3, "maxPool1d: input must be [B, C, L], got \(x.shape)")
         check(kernel >= 1 && s >= 1 && padding >= 0 && padding <= kernel / 2,
@@ -21,6 +25,9 @@ extension Tape {
               "maxPool1d: padded length \(L + 2 * padding) of input \(x.shape) is shorter than kernel \(kernel)")
         let lout = (L + 2 * padding - kernel) / s + 1
         let rows = B * C
+        // Outputs whose window lies wholly inside the row: t in inner (no clamping needed).
+        let innerStart = Swift.min(lout, (padding + s - 1) / s)
+        let innerEnd = Swift.max(innerStart, Swift.min(lout, L + padding >= kernel ? (L + padding - kernel) / s + 1 : 0))
         // argmax[row, t] = input position of the window maximum (Int32), kept only for backward
         let keepIndex = isRecording && x.requiresGradient
         var argmax = [Int32](repeating: 0, count: keepIndex ? rows * lout : 0)
@@ -32,14 +39,13 @@ extension Tape {
                     let px = px.baseAddress!, yo = yo.baseAddress!, pa = keepIndex ? pa.baseAddress : nil
                     Parallel.forRanges(rows, minChunk: 16) { rr in
                         for r in rr {
-                            let src = px + r * L, dst = yo + r * lout, am = pa.map { $0 + r * lout }
-                            for t in 0..<lout {
-                                // window lo..<hi (the −∞ padding never wins); one pass of
-                                // selects (no branches to mispredict): strict > keeps the first
-                                // index holding the maximum, as PyTorch
-                                let start = t * s - padding
-                                let lo = Swift.max(start, 0), hi = Swift.min(start + kernel, L)
-                                let w = src + lo, n = hi - lo
+                            let src = px + r &* L, dst = yo + r &* lout, am = pa.map { $0 + r &* lout }
+                            // One window lo..<hi (the −∞ padding never wins): one pass of selects
+                            // (no branches to mispredict); strict > keeps the first index holding
+                            // the maximum, as PyTorch. A NaN (or ∞ − ∞) makes the sum NaN: the
+                            // output is then the window's first NaN, as in PyTorch.
+                            @inline(__always) func pool(_ t: Int, _ lo: Int, _ hi: Int) {
+                                let w = src + lo, n = hi &- lo
                                 var best = w[0], check = w[0], bi = 0
                                 var i = 1
                                 while i < n {
@@ -48,14 +54,24 @@ extension Tape {
                                     best = wins ? v : best
                                     bi = wins ? i : bi
                                     check += v
-                                    i += 1
+                                    i &+= 1
                                 }
-                                if check.isNaN {
-                                    // a NaN (or ∞ − ∞) in the window: the output is NaN, as in PyTorch
-                                    if let k = (0..<n).first(where: { w[$0].isNaN }) { best = w[k]; bi = k }
-                                }
-                                dst[t] = best
-                                if let am { am[t] = Int32(bi + lo) }
+                                if check.isNaN, let k = (0..<n).first(where: { w[$0].isNaN }) { best = w[k]; bi = k }
+                                dst[t] = relu ? (best > 0 ? best : 0) : best
+                                if let am { am[t] = Int32(truncatingIfNeeded: bi &+ lo) }
+                            }
+                            for t in 0..<innerStart {
+                                let start = t &* s &- padding
+                                pool(t, Swift.max(start, 0), Swift.min(start &+ kernel, L))
+                            }
+                            var lo = innerStart &* s &- padding
+                            for t in innerStart..<innerEnd {
+                                pool(t, lo, lo &+ kernel)
+                                lo &+= s
+                            }
+                            for t in innerEnd..<lout {
+                                let start = t &* s &- padding
+                                pool(t, Swift.max(start, 0), Swift.min(start &+ kernel, L))
                             }
                         }
                     }
@@ -66,13 +82,19 @@ extension Tape {
         return record(y, [x]) { g in
             let dx = Tensor(shape: shapeX) { dxo in
                 g.withUnsafeBufferPointer { pg in
-                    argmax.withUnsafeBufferPointer { pa in
-                        let dxo = dxo.baseAddress!, pg = pg.baseAddress!, pa = pa.baseAddress!
-                        Parallel.forRanges(rows, minChunk: 16) { rr in
-                            for r in rr {
-                                let d = dxo + r * L, gr = pg + r * lout, am = pa + r * lout
-                                d.update(repeating: 0, count: L)
-                                for t in 0..<lout { d[Int(am[t])] += gr[t] }
+                    y.withUnsafeBufferPointer { py in
+                        argmax.withUnsafeBufferPointer { pa in
+                            let dxo = dxo.baseAddress!, pg = pg.baseAddress!, py = py.baseAddress!, pa = pa.baseAddress!
+                            Parallel.forRanges(rows, minChunk: 16) { rr in
+                                for r in rr {
+                                    let d = dxo + r * L, gr = pg + r * lout, am = pa + r * lout, yr = py + r * lout
+                                    d.update(repeating: 0, count: L)
+                                    if relu {
+                                        for t in 0..<lout where yr[t] > 0 { d[Int(am[t])] += gr[t] }
+                                    } else {
+                                        for t in 0..<lout { d[Int(am[t])] += gr[t] }
+                                    }
+                                }
                             }
                         }
                     }
