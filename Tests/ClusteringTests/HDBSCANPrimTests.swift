@@ -50,9 +50,14 @@ import VolcanoCore
         // Lattice points (coordinates 0…6) give many exact ties and duplicates.
         let x = (0..<(n * d)).map { _ in lattice ? Double(Int(rng.uniform(0, 7))) : rng.nextGaussian() + (rng.uniform(0, 1) < 0.5 ? 0 : 3) }
         let core = Self.brutalCore(x, dimension: d, k: k)
-        let fast = HDBSCAN.primMST(x, dimension: d, core: core)
         let dense = Self.densePrim(x, dimension: d, core: core)
-        #expect(fast.count == n - 1)
-        #expect(fast.map(\.a) == dense.map(\.a) && fast.map(\.b) == dense.map(\.b) && fast.map(\.weight) == dense.map(\.weight))
+        // The default split, and steps split between threads from a small table on (so that the
+        // parallel chunks are exercised at these sizes too).
+        for parallelFrom in [HDBSCAN.primParallelFrom, 256] {
+            let fast = HDBSCAN.primMST(x, dimension: d, core: core, parallelFrom: parallelFrom)
+            #expect(fast.count == n - 1)
+            #expect(fast.map(\.a) == dense.map(\.a) && fast.map(\.b) == dense.map(\.b) && fast.map(\.weight) == dense.map(\.weight),
+                    "split from \(parallelFrom)")
+        }
     }
 }
