@@ -1,6 +1,6 @@
 #include "CBLAS.h"
 #include <stdlib.h>
-#if defined(__GLIBC__) || defined(__linux__)
+#if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 

@@ -60,19 +60,20 @@ extension Tape {
                                 dst[t] = relu ? (best > 0 ? best : 0) : best
                                 if let am { am[t] = Int32(truncatingIfNeeded: bi &+ lo) }
                             }
-                            for t in 0..<innerStart {
-                                let start = t &* s &- padding
-                                pool(t, Swift.max(start, 0), Swift.min(start &+ kernel, L))
+                            // windows at the row's ends, clamped to it
+                            @inline(__always) func poolClamped(_ ts: Range<Int>) {
+                                for t in ts {
+                                    let start = t &* s &- padding
+                                    pool(t, Swift.max(start, 0), Swift.min(start &+ kernel, L))
+                                }
                             }
+                            poolClamped(0..<innerStart)
                             var lo = innerStart &* s &- padding
                             for t in innerStart..<innerEnd {
                                 pool(t, lo, lo &+ kernel)
                                 lo &+= s
                             }
-                            for t in innerEnd..<lout {
-                                let start = t &* s &- padding
-                                pool(t, Swift.max(start, 0), Swift.min(start &+ kernel, L))
-                            }
+                            poolClamped(innerEnd..<lout)
                         }
                     }
                 }
