@@ -29,16 +29,25 @@ extension Tensor {
         }
     }
 
-    /// Elementwise `f(a, b)` over the broadcast of both shapes.
+    /// Elementwise `f(a, b)` over the broadcast of both shapes, for any closure (not for the
+    /// hot loops: the closure is called per element; see the kernel overload).
     @inline(__always)
     static func zipBroadcast(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) -> Tensor {
+        withoutActuallyEscaping(f) { f in zipBroadcast(a, b, op: op, _ClosureBinary(f: f)) }
+    }
+
+    /// Elementwise `f(a, b)` over the broadcast of both shapes. The loops are compiled for the
+    /// kernel type, so the arithmetic kernels run as vector loops.
+    @inline(__always)
+    static func zipBroadcast<F: _BinaryKernel>(_ a: Tensor, _ b: Tensor, op: String, _ f: F) -> Tensor {
         if a.shape == b.shape {
             return Tensor(shape: a.shape) { o in
+                guard let po = o.baseAddress else { return }
                 a.withUnsafeBufferPointer { pa in
                     b.withUnsafeBufferPointer { pb in
-                        let pa = pa.baseAddress, pb = pb.baseAddress, po = o.baseAddress
+                        let pa = pa.baseAddress!, pb = pb.baseAddress!
                         Parallel.forRanges(o.count, minChunk: elementwiseGrain) { r in
-                            for i in r { po![i] = f(pa![i], pb![i]) }
+                            for i in r { po[i] = f(pa[i], pb[i]) }
                         }
                     }
                 }
@@ -48,13 +57,19 @@ extension Tensor {
         if b.count == 1 && shape == a.shape {
             let s = b.scalars[0]
             return Tensor(shape: shape) { o in
-                a.withUnsafeBufferPointer { pa in for i in 0..<o.count { o[i] = f(pa[i], s) } }
+                a.withUnsafeBufferPointer { pa in
+                    let pa = pa.baseAddress!, po = o.baseAddress!
+                    for i in 0..<o.count { po[i] = f(pa[i], s) }
+                }
             }
         }
         if a.count == 1 && shape == b.shape {
             let s = a.scalars[0]
             return Tensor(shape: shape) { o in
-                b.withUnsafeBufferPointer { pb in for i in 0..<o.count { o[i] = f(s, pb[i]) } }
+                b.withUnsafeBufferPointer { pb in
+                    let pb = pb.baseAddress!, po = o.baseAddress!
+                    for i in 0..<o.count { po[i] = f(s, pb[i]) }
+                }
             }
         }
         let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
@@ -65,11 +80,22 @@ extension Tensor {
             guard inner > 0 else { return }
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
+                    let pa = pa.baseAddress!, pb = pb.baseAddress!, po = o.baseAddress!
                     var idx = [Int](repeating: 0, count: r)
                     var offA = 0, offB = 0
                     for row in 0..<outer {
-                        let base = row * inner
-                        for j in 0..<inner { o[base + j] = f(pa[offA + j * ia], pb[offB + j * ib]) }
+                        let dst = po + row * inner, ra = pa + offA, rb = pb + offB
+                        if ia == 1 && ib == 1 {
+                            for j in 0..<inner { dst[j] = f(ra[j], rb[j]) }
+                        } else if ia == 1 && ib == 0 {
+                            let v = rb[0]
+                            for j in 0..<inner { dst[j] = f(ra[j], v) }
+                        } else if ia == 0 && ib == 1 {
+                            let v = ra[0]
+                            for j in 0..<inner { dst[j] = f(v, rb[j]) }
+                        } else {
+                            for j in 0..<inner { dst[j] = f(ra[j * ia], rb[j * ib]) }
+                        }
                         // advance the multi-index over the outer axes
                         var d = r - 2
                         while d >= 0 {
@@ -86,14 +112,21 @@ extension Tensor {
         }
     }
 
-    /// Elementwise `f(x)`.
+    /// Elementwise `f(x)` for any closure (called per element; see the kernel overload).
     @inline(__always)
     func mapElements(_ f: (Float) -> Float) -> Tensor {
+        withoutActuallyEscaping(f) { f in mapElements(_ClosureUnary(f: f)) }
+    }
+
+    /// Elementwise `f(x)`, the loop compiled for the kernel type.
+    @inline(__always)
+    func mapElements<F: _UnaryKernel>(_ f: F) -> Tensor {
         Tensor(shape: shape) { o in
+            guard let po = o.baseAddress else { return }
             withUnsafeBufferPointer { p in
-                let p = p.baseAddress, po = o.baseAddress
+                let p = p.baseAddress!
                 Parallel.forRanges(o.count, minChunk: elementwiseGrain) { r in
-                    for i in r { po![i] = f(p![i]) }
+                    for i in r { po[i] = f(p[i]) }
                 }
             }
         }
@@ -102,16 +135,16 @@ extension Tensor {
     /// Elementwise `f(x)` for any closure (convenience; not for hot loops).
     public func map(_ f: (Float) -> Float) -> Tensor { mapElements(f) }
 
-    public static func + (a: Tensor, b: Tensor) -> Tensor { zipBroadcast(a, b, op: "add") { $0 + $1 } }
-    public static func - (a: Tensor, b: Tensor) -> Tensor { zipBroadcast(a, b, op: "sub") { $0 - $1 } }
-    public static func * (a: Tensor, b: Tensor) -> Tensor { zipBroadcast(a, b, op: "mul") { $0 * $1 } }
-    public static func / (a: Tensor, b: Tensor) -> Tensor { zipBroadcast(a, b, op: "div") { $0 / $1 } }
-    public static func + (a: Tensor, s: Float) -> Tensor { a.mapElements { $0 + s } }
-    public static func - (a: Tensor, s: Float) -> Tensor { a.mapElements { $0 - s } }
-    public static func * (a: Tensor, s: Float) -> Tensor { a.mapElements { $0 * s } }
+    public static func + (a: Tensor, b: Tensor) -> Tensor { zipBroadcast(a, b, op: "add", _Add()) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { zipBroadcast(a, b, op: "sub", _Subtract()) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { zipBroadcast(a, b, op: "mul", _Multiply()) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { zipBroadcast(a, b, op: "div", _Divide()) }
+    public static func + (a: Tensor, s: Float) -> Tensor { a.mapElements(_OffsetKernel(offset: s)) }
+    public static func - (a: Tensor, s: Float) -> Tensor { a.mapElements(_OffsetKernel(offset: -s)) }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.mapElements(_ScaleKernel(scale: s)) }
     public static func / (a: Tensor, s: Float) -> Tensor { a.mapElements { $0 / s } }
-    public static func * (s: Float, a: Tensor) -> Tensor { a.mapElements { s * $0 } }
-    public static prefix func - (a: Tensor) -> Tensor { a.mapElements { -$0 } }
+    public static func * (s: Float, a: Tensor) -> Tensor { a.mapElements(_ScaleKernel(scale: s)) }
+    public static prefix func - (a: Tensor) -> Tensor { a.mapElements(_ScaleKernel(scale: -1)) }
 
     /// `self += other` in place; shapes must be equal.
     public static func += (a: inout Tensor, b: Tensor) {
@@ -143,18 +176,19 @@ extension Tensor {
 
     /// Reduce one axis (kept as extent 1) with `initial` and `combine`.
     @inline(__always)
-    func reduceAxis(_ axis: Int, initial: Float, _ combine: (Float, Float) -> Float) -> Tensor {
+    func reduceAxis<F: _BinaryKernel>(_ axis: Int, initial: Float, _ combine: F) -> Tensor {
         let (outer, n, inner) = around(axis)
         var s = shape
         s[axis] = 1
         return Tensor(shape: s) { o in
             withUnsafeBufferPointer { p in
-                for i in 0..<o.count { o[i] = initial }
+                let p = p.baseAddress!, o = o.baseAddress!
+                for i in 0..<(outer * inner) { o[i] = initial }
                 for a in 0..<outer {
-                    let ob = a * inner
+                    let dst = o + a * inner
                     for k in 0..<n {
-                        let src = (a * n + k) * inner
-                        for j in 0..<inner { o[ob + j] = combine(o[ob + j], p[src + j]) }
+                        let src = p + (a * n + k) * inner
+                        for j in 0..<inner { dst[j] = combine(dst[j], src[j]) }
                     }
                 }
             }
@@ -170,7 +204,7 @@ extension Tensor {
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = normalizedAxes(axes, op: "sum")
         var t = self
-        for a in ax { t = t.reduceAxis(a, initial: 0) { $0 + $1 } }
+        for a in ax { t = t.reduceAxis(a, initial: 0, _Add()) }
         return t.reshaped(reducedShape(Set(ax), keepDims: keepDims))
     }
 
@@ -185,7 +219,7 @@ extension Tensor {
     public func max(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = normalizedAxes(axes, op: "max")
         var t = self
-        for a in ax { t = t.reduceAxis(a, initial: -.infinity) { Swift.max($0, $1) } }
+        for a in ax { t = t.reduceAxis(a, initial: -.infinity, _Maximum()) }
         return t.reshaped(reducedShape(Set(ax), keepDims: keepDims))
     }
 
@@ -228,7 +262,50 @@ extension Tensor {
         var axes: [Int] = Array(0..<off)
         for i in 0..<target.count where target[i] == 1 && shape[i + off] != 1 { axes.append(i + off) }
         var t = self
-        for a in axes { t = t.reduceAxis(a, initial: 0) { $0 + $1 } }
+        for a in axes { t = t.reduceAxis(a, initial: 0, _Add()) }
         return t.reshaped(target)
     }
+}
+
+// MARK: Kernels
+
+/// A function of two floats that the elementwise loops are compiled for (one specialisation per
+/// kernel type), so that the loop body is the arithmetic itself, not a call per element.
+protocol _BinaryKernel { func callAsFunction(_ a: Float, _ b: Float) -> Float }
+/// A function of one float, as ``_BinaryKernel``.
+protocol _UnaryKernel { func callAsFunction(_ x: Float) -> Float }
+
+struct _Add: _BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
+struct _Subtract: _BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
+struct _Multiply: _BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
+struct _Divide: _BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
+struct _Maximum: _BinaryKernel {
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { Swift.max(a, b) }
+}
+/// `g` where `y > 0`, else 0: ReLU's backward from its output.
+struct _ReLUGradient: _BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ y: Float) -> Float { y > 0 ? g : 0 }
+}
+/// `x · scale`.
+struct _ScaleKernel: _UnaryKernel {
+    let scale: Float
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { x * scale }
+}
+/// `x + offset`.
+struct _OffsetKernel: _UnaryKernel {
+    let offset: Float
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { x + offset }
+}
+/// `max(x, 0)`.
+struct _ReLUKernel: _UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? x : 0 } }
+
+/// Any closure as a kernel (called per element).
+struct _ClosureBinary: _BinaryKernel {
+    let f: (Float, Float) -> Float
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { f(a, b) }
+}
+/// Any closure as a kernel (called per element).
+struct _ClosureUnary: _UnaryKernel {
+    let f: (Float) -> Float
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { f(x) }
 }

@@ -20,16 +20,24 @@ extension Tape {
         // elements: the mask is the same for every thread count
         let seed = generator.next()
         let block = 1 << 16
+        // mask and output in one pass
+        var y = Tensor.zeros([0])
         let mask = Tensor(shape: x.shape) { m in
-            let pm = m.baseAddress, n = m.count
-            Parallel.forEach((n + block - 1) / block) { blk in
-                var g = SeededGenerator(seed: seed, stream: UInt64(blk))
-                for i in (blk * block)..<Swift.min(n, (blk + 1) * block) {
-                    pm![i] = g.nextFloat() < p ? 0 : scale
+            y = Tensor(shape: x.shape) { out in
+                x.value.withUnsafeBufferPointer { px in
+                    guard let pm = m.baseAddress, let py = out.baseAddress, let px = px.baseAddress else { return }
+                    let n = m.count
+                    Parallel.forEach((n + block - 1) / block) { blk in
+                        var g = SeededGenerator(seed: seed, stream: UInt64(blk))
+                        for i in (blk * block)..<Swift.min(n, (blk + 1) * block) {
+                            let k: Float = g.nextFloat() < p ? 0 : scale
+                            pm[i] = k
+                            py[i] = px[i] * k
+                        }
+                    }
                 }
             }
         }
-        let y = x.value * mask
         return record(y, [x]) { g in [g * mask] }
     }
 }

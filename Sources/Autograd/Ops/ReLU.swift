@@ -3,9 +3,9 @@
 extension Tape {
     /// Rectified linear unit, elementwise.
     public func relu(_ x: Variable) -> Variable {
-        let y = x.value.mapElements { $0 > 0 ? $0 : 0 }
+        let y = x.value.mapElements(_ReLUKernel())
         return record(y, [x]) { g in
-            [Tensor.zipBroadcast(g, y, op: "relu") { $1 > 0 ? $0 : 0 }]
+            [Tensor.zipBroadcast(g, y, op: "relu", _ReLUGradient())]
         }
     }
 }
