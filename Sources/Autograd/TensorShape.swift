@@ -24,6 +24,30 @@ extension Tensor {
         let st = strides
         let src = order.map { st[$0] }
         let r = rank
+        if r <= 4 {
+            // four nested loops over the output (unit axes in front), strides fixed outside them
+            var e = [1, 1, 1, 1], st = [0, 0, 0, 0]
+            for i in 0..<r { e[4 - r + i] = outShape[i]; st[4 - r + i] = src[i] }
+            return Tensor(shape: outShape) { o in
+                withUnsafeBufferPointer { p in
+                    guard let p = p.baseAddress, var q = o.baseAddress else { return }
+                    let (e0, e1, e2, e3) = (e[0], e[1], e[2], e[3]), (s0, s1, s2, s3) = (st[0], st[1], st[2], st[3])
+                    for i0 in 0..<e0 {
+                        for i1 in 0..<e1 {
+                            for i2 in 0..<e2 {
+                                let row = p + i0 * s0 + i1 * s1 + i2 * s2
+                                if s3 == 1 {
+                                    for i3 in 0..<e3 { q[i3] = row[i3] }
+                                } else {
+                                    for i3 in 0..<e3 { q[i3] = row[i3 * s3] }
+                                }
+                                q += e3
+                            }
+                        }
+                    }
+                }
+            }
+        }
         let inner = outShape[r - 1], si = src[r - 1]
         let outer = count / Swift.max(inner, 1)
         return Tensor(shape: outShape) { o in
