@@ -22,5 +22,7 @@ bench_python() {
   echo "$BENCH_VENV/bin/python"
 }
 
-# Where the Swift benchmark binary is.
-BENCH_BIN="$(swift build -c release --show-bin-path 2>/dev/null)/vssl-bench"
+# The flags `make` builds with (this machine's vector unit), and where the benchmark binary is.
+# shellcheck disable=SC2207
+SWIFT_FLAGS=($(bash "$(dirname "${BASH_SOURCE[0]}")/../scripts/swift-flags.sh"))
+BENCH_BIN="$(swift build -c release "${SWIFT_FLAGS[@]}" --show-bin-path 2>/dev/null)/vssl-bench"

@@ -2,7 +2,7 @@
 
 generate: writes <case>_X.npy, _y.npy, _test_idx.npy for each case (scripts/fixtures/umap_gen_data.py).
 reference: in this fresh process, times umap-learn (first call = first fit after import, with
-numba JIT; steady = the same fit again), computes trustworthiness (k=10) of both tools' 2-D maps
+numba JIT; steady = the same fit again, unseeded and with random_state=42), computes trustworthiness (k=10) of both tools' 2-D maps
 with one function (exact below 20 000 points, else the mean over 2000 seeded rows), and writes
 bench/results/manifold-<case>-{fit2d,fit20d,transform}.json. Wall time is the headline
 figure; process CPU time (all threads) of both tools is recorded too, because it is far less
@@ -83,15 +83,17 @@ def reference(args):
     big = n >= 100000
     rows = None if n < 20000 else np.sort(np.random.default_rng(7).choice(n, 2000, replace=False))
     swift = {t: json.load(open(f"{w}/{c}_swift{t}.json")) for t in ("2d", "20d", "transform")}
+    parallel = {t: json.load(open(f"{w}/{c}_swift{t}.json")) for t in ("2dpar", "20dpar")
+                if os.path.exists(f"{w}/{c}_swift{t}.json")}
     t0 = time.time()
     import umap
     import_s = time.time() - t0
 
     cpu = {}
 
-    def fit(dim, md, data, key):
+    def fit(dim, md, data, key, seed=None):
         t, c0 = time.time(), time.process_time()
-        m = umap.UMAP(n_components=dim, n_neighbors=20, min_dist=md).fit(data)
+        m = umap.UMAP(n_components=dim, n_neighbors=20, min_dist=md, random_state=seed).fit(data)
         cpu[key] = time.process_time() - c0
         return m, time.time() - t
 
@@ -100,6 +102,12 @@ def reference(args):
     if not big:
         m2, ref["fit2d_steady"] = fit(2, 0.1, X, "fit2d_steady")
         _, ref["fit20d_steady"] = fit(20, 0.0, X, "fit20d_steady")
+        # With a seed umap-learn is reproducible and runs its layout on one thread (the
+        # semantics of our default `serial` schedule); without one it runs a racy multi-threaded
+        # layout (compare with our deterministic `parallel` schedule).
+        m2s, ref["fit2d_seeded"] = fit(2, 0.1, X, "fit2d_seeded", seed=42)
+        _, ref["fit20d_seeded"] = fit(20, 0.0, X, "fit20d_seeded", seed=42)
+        ref["trustworthiness_seeded"] = trustworthiness(X, m2s.embedding_, rows=rows)
         mask = np.ones(n, bool)
         mask[test_idx] = False
         mt, _ = fit(2, 0.1, X[mask], "fit_for_transform")
@@ -137,22 +145,50 @@ def reference(args):
             out["ratio_cpu_first_call"] = cpu[first_key] / swift_cpu
         return out
 
+    def schedules(task, ours, seeded_key, unseeded_key, trust_par=None):
+        """Both like-for-like pairs: our serial schedule against seeded umap-learn (the value /
+        baseline of the file) and our parallel schedule against unseeded umap-learn."""
+        out = {"baseline_unseeded_value": ref.get(unseeded_key)}
+        if ref.get(unseeded_key):
+            out["ratio_serial_vs_unseeded"] = ref[unseeded_key] / ours
+        par = parallel.get(task)
+        if par:
+            out["parallel_value"] = par["fit_seconds"]
+            if ref.get(unseeded_key):
+                out["ratio_parallel_vs_unseeded"] = ref[unseeded_key] / par["fit_seconds"]
+            if trust_par is not None:
+                out["parallel_trustworthiness"] = trust_par
+        return out
+
     s2 = swift["2d"]["fit_seconds"]
-    steady2 = ref.get("fit2d_steady")
-    write("fit2d", s2, f"umap-learn {umap.__version__} " + ("steady state" if steady2 else "first call (steady not run at this size)"),
-          steady2 or first2,
-          f"trustworthiness k=10 ({trust_note}): VolcanoSSL {trust_swift:.4f}, umap-learn {trust_umap:.4f}; "
-          f"umap-learn import {import_s:.1f} s not included in its first call",
+    steady2, seeded2 = ref.get("fit2d_steady"), ref.get("fit2d_seeded")
+    trust_par = (trustworthiness(X, np.load(f"{w}/{c}_swift2dpar.npy"), rows=rows)
+                 if os.path.exists(f"{w}/{c}_swift2dpar.npy") else None)
+    note2 = (f"trustworthiness k=10 ({trust_note}): VolcanoSSL {trust_swift:.4f}"
+             + (f" (parallel schedule {trust_par:.4f})" if trust_par is not None else "")
+             + f", umap-learn {trust_umap:.4f}"
+             + (f" (seeded {ref['trustworthiness_seeded']:.4f})" if "trustworthiness_seeded" in ref else "")
+             + f"; umap-learn import {import_s:.1f} s not included in its first call")
+    if seeded2:
+        note2 += (f"; ours serial {s2:.2f} s vs umap-learn seeded {seeded2:.2f} s, ours parallel "
+                  f"{parallel['2dpar']['fit_seconds']:.2f} s vs umap-learn unseeded {steady2:.2f} s" if "2dpar" in parallel else "")
+    write("fit2d", s2, f"umap-learn {umap.__version__} " + ("steady state, random_state=42" if seeded2 else "first call (steady not run at this size)"),
+          seeded2 or first2, note2,
           {"first_call_baseline_value": first2, "ratio_first_call": first2 / s2,
+           **(schedules("2dpar", s2, "fit2d_seeded", "fit2d_steady", trust_par) if seeded2 else {}),
            "trustworthiness": trust_swift, "baseline_trustworthiness": trust_umap,
            "swift_phases": swift["2d"].get("fit_phase_start_seconds"), "umap_learn": ref,
-           **cpu_fields(swift["2d"].get("fit_cpu_seconds"), "fit2d_steady" if steady2 else "fit2d_first_call", "fit2d_first_call"),
+           **cpu_fields(swift["2d"].get("fit_cpu_seconds"), "fit2d_seeded" if seeded2 else "fit2d_first_call", "fit2d_first_call"),
            **{k: v for k, v in swift["2d"].items() if k.startswith(("nndescent", "exact_knn"))}})
     if not big:
         s20 = swift["20d"]["fit_seconds"]
-        write("fit20d", s20, f"umap-learn {umap.__version__} steady state", ref["fit20d_steady"],
-              "20-D, min_dist 0 (the clustering map); umap-learn's first call is the 2-D fit of the same process",
-              {"knn_accuracy": swift["20d"].get("knn_accuracy"), **cpu_fields(swift["20d"].get("fit_cpu_seconds"), "fit20d_steady")})
+        note20 = "20-D, min_dist 0 (the clustering map); umap-learn's first call is the 2-D fit of the same process"
+        if "20dpar" in parallel:
+            note20 += (f"; ours serial {s20:.2f} s vs umap-learn seeded {ref['fit20d_seeded']:.2f} s, ours parallel "
+                       f"{parallel['20dpar']['fit_seconds']:.2f} s vs umap-learn unseeded {ref['fit20d_steady']:.2f} s")
+        write("fit20d", s20, f"umap-learn {umap.__version__} steady state, random_state=42", ref["fit20d_seeded"], note20,
+              {"knn_accuracy": swift["20d"].get("knn_accuracy"), **schedules("20dpar", s20, "fit20d_seeded", "fit20d_steady"),
+               **cpu_fields(swift["20d"].get("fit_cpu_seconds"), "fit20d_seeded")})
         st = swift["transform"]["transform_seconds"]
         write("transform", st, f"umap-learn {umap.__version__} steady state", ref["transform_steady"],
               f"{len(test_idx)} held-out points onto a map of {n - len(test_idx)}; 10-NN label accuracy: "

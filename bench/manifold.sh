@@ -3,7 +3,10 @@
 # fit 2-D (min_dist 0.1) and 20-D (min_dist 0), 20 neighbours, and transform of 10 % held-out
 # points, at n = 3592 and 5936 (528-D) and 20 000 and 100 000 (64-D) (spec §9 cases, made by
 # scripts/fixtures/umap_gen_data.py). umap-learn's first call in a fresh process (numba JIT) and
-# its steady state are timed separately. Writes bench/results/manifold-<case>-<task>.json.
+# its steady state are timed separately, the steady state both seeded (random_state=42:
+# reproducible, layout on one thread, the semantics of our default `serial` schedule: the
+# headline ratio) and unseeded (its racy multi-threaded layout, against our deterministic
+# `parallel` schedule). Writes bench/results/manifold-<case>-<task>.json.
 # MANIFOLD_CASES="vt3592 vt5936" limits the cases. At 100 000 points umap-learn runs only the
 # 2-D fit once in a fresh process (first call; ~minutes on 2 cores), reported as such.
 set -euo pipefail
@@ -22,6 +25,12 @@ for c in $CASES; do
     --save-embedding "$WORK/${c}_swift2d.npy" > "$WORK/${c}_swift2d.json"
   "$BENCH_BIN" manifold --data "$X" --labels "$Y" --components 20 --min-dist 0 --trust-k 0 \
     --save-embedding "$WORK/${c}_swift20d.npy" > "$WORK/${c}_swift20d.json"
+  if [ "$c" != s100000 ]; then   # the deterministic multi-threaded schedule, against unseeded umap-learn
+    "$BENCH_BIN" manifold --data "$X" --components 2 --min-dist 0.1 --trust-k 0 --schedule parallel \
+      --save-embedding "$WORK/${c}_swift2dpar.npy" > "$WORK/${c}_swift2dpar.json"
+    "$BENCH_BIN" manifold --data "$X" --components 20 --min-dist 0 --trust-k 0 --schedule parallel \
+      > "$WORK/${c}_swift20dpar.json"
+  fi
   "$BENCH_BIN" manifold --data "$X" --labels "$Y" --test-idx "$T" --components 2 --min-dist 0.1 --trust-k 0 \
     > "$WORK/${c}_swifttransform.json"
   "$PY" bench/manifold.py reference --work "$WORK" --case "$c" --threads "$BENCH_THREADS" --results bench/results

@@ -23,6 +23,7 @@ struct VolcanoBench: ParsableCommand {
     )
 
     static func main() {
+        CPUTarget.exitUnlessSupported()
         BLASKernels.reexecWithTunedOpenBLASIfNeeded()
         MemoryReuse.enable()
         main(nil)

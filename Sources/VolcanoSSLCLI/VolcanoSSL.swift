@@ -33,6 +33,7 @@ struct VolcanoSSL: ParsableCommand {
     )
 
     static func main() {
+        CPUTarget.exitUnlessSupported()
         BLASKernels.reexecWithTunedOpenBLASIfNeeded()
         main(nil)
     }

@@ -150,4 +150,15 @@ import TestSupport
         #expect(changes("SkylakeX", ["OPENBLAS_CORETYPE": "SkylakeX", "OPENBLAS_THREAD_TIMEOUT": "4"]).isEmpty)
         #expect(changes("Prescott", ["OPENBLAS_CORETYPE": "Prescott", "GOTO_THREAD_TIMEOUT": "28"]).isEmpty)
     }
+
+    @Test func aBuildForNewerVectorUnitsStopsWithAMessage() {
+        // This test binary runs on the machine it was built for.
+        #expect(CPUTarget.available >= CPUTarget.builtFor)
+        #expect(CPUTarget.mismatch(builtFor: CPUTarget.builtFor, available: CPUTarget.available) == nil)
+        #expect(CPUTarget.mismatch(builtFor: 0, available: 0) == nil)
+        #expect(CPUTarget.mismatch(builtFor: 1, available: 2) == nil)
+        let m = CPUTarget.mismatch(builtFor: 2, available: 1)
+        #expect(m?.contains("AVX-512") == true && m?.contains("VSSL_TARGET_CPU=generic") == true)
+        #expect(CPUTarget.mismatch(builtFor: 1, available: 0)?.contains("AVX2 and FMA") == true)
+    }
 }

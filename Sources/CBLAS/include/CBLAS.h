@@ -37,6 +37,9 @@ const char *vssl_blas_core_name(void);
 /// The newest OpenBLAS kernel set this CPU can run ("SkylakeX" with AVX-512 F/BW/DQ/VL,
 /// "Haswell" with AVX2 + FMA), or NULL (other CPUs, macOS).
 const char *vssl_cpu_openblas_core(void);
+/// The vector instructions this CPU runs: 2 = AVX-512 (F, CD, BW, DQ, VL) and the AVX2 set,
+/// 1 = AVX2, FMA, BMI1/2, POPCNT, 0 = neither (or not x86-64).
+int vssl_cpu_vector_level(void);
 /// glibc only: keeps freed memory mapped for reuse (mmap threshold `mmap_bytes`, trim
 /// threshold `trim_bytes`, top pad `pad_bytes`; a value < 0 leaves that setting alone).
 /// A no-op elsewhere.
