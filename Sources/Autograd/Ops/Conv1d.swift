@@ -64,13 +64,13 @@ struct Conv1dGeometry {
             for j in 0..<nb {
                 let dst = cols + r * n + j * outLength
                 let src = x + ((b0 + j) * cin + ci) * length
-                if lo > 0 { dst.update(repeating: 0, count: lo) }
+                if lo > 0 { fillZeros(dst, count: lo) }
                 if stride == 1 {
-                    if hi > lo { (dst + lo).update(from: src + lo + off, count: hi - lo) }
+                    if hi > lo { copyFloats(dst + lo, src + lo + off, count: hi - lo) }
                 } else {
                     for t in lo..<hi { dst[t] = src[t * stride + off] }
                 }
-                if hi < outLength { (dst + hi).update(repeating: 0, count: outLength - hi) }
+                if hi < outLength { fillZeros(dst + hi, count: outLength - hi) }
             }
         }
     }
@@ -91,6 +91,30 @@ struct Conv1dGeometry {
     }
 }
 
+/// `dst[0..<count] = src[0..<count]` in 16-float vectors: the rows copied here are 4–150 floats,
+/// for which a `memmove` call costs more than the copy (it was a tenth of an Etna training step).
+@inline(__always)
+func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+    var i = 0
+    while i + 16 <= count {
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<Float>.self),
+                                                    as: SIMD16<Float>.self)
+        i += 16
+    }
+    while i < count { dst[i] = src[i]; i += 1 }
+}
+
+/// `dst[0..<count] = 0` without a `memset` call (short runs, see ``copyFloats(_:_:count:)``).
+@inline(__always)
+func fillZeros(_ dst: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 16 <= count {
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
+        i += 16
+    }
+    while i < count { dst[i] = 0; i += 1 }
+}
+
 /// `dst[j, c, 0..<len] = src[c, j·len ..< (j+1)·len] (+ bias[c])`: GEMM result [C, nb·len] to NCL.
 @inline(__always)
 private func scatterToNCL(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, channels: Int,
@@ -103,7 +127,7 @@ private func scatterToNCL(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePoint
                 let add = bias[c]
                 for t in 0..<len { d[t] = s[t] + add }
             } else {
-                d.update(from: s, count: len)
+                copyFloats(d, s, count: len)
             }
         }
     }
@@ -254,7 +278,7 @@ extension Tape {
                                 if nb > 1 {
                                     for j in 0..<nb {
                                         for co in 0..<cout {
-                                            (g2 + co * n + j * lout).update(from: gChunk + (j * cout + co) * lout, count: lout)
+                                            copyFloats(g2 + co * n + j * lout, gChunk + (j * cout + co) * lout, count: lout)
                                         }
                                     }
                                     gm = UnsafePointer(g2)
@@ -318,7 +342,7 @@ extension Tape {
                                     let gChunk = pg.baseAddress! + b0 * cout * lout
                                     for j in 0..<nb {
                                         for co in 0..<cout {
-                                            (g2 + co * n + j * lout).update(from: gChunk + (j * cout + co) * lout, count: lout)
+                                            copyFloats(g2 + co * n + j * lout, gChunk + (j * cout + co) * lout, count: lout)
                                         }
                                     }
                                     sgemm(true, false, geo.rows, n, cout, pw.baseAddress!, geo.rows, g2, n, cols, n)

@@ -89,7 +89,7 @@ extension Tape {
                             Parallel.forRanges(rows, minChunk: 16) { rr in
                                 for r in rr {
                                     let d = dxo + r * L, gr = pg + r * lout, am = pa + r * lout, yr = py + r * lout
-                                    d.update(repeating: 0, count: L)
+                                    fillZeros(d, count: L)
                                     if relu {
                                         for t in 0..<lout where yr[t] > 0 { d[Int(am[t])] += gr[t] }
                                     } else {
