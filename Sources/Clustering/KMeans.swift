@@ -77,15 +77,22 @@ public struct KMeans: Sendable {
         let k = clusterCount
         // centre the data
         var mean = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { mean[j] += input[i * d + j] } }
-        for j in 0..<d { mean[j] /= Double(n) }
         var x = input
-        for i in 0..<n { for j in 0..<d { x[i * d + j] -= mean[j] } }
         var variance = 0.0
-        for j in 0..<d {
-            var s = 0.0
-            for i in 0..<n { let v = x[i * d + j]; s += v * v }
-            variance += s / Double(n)
+        mean.withUnsafeMutableBufferPointer { mb in
+            x.withUnsafeMutableBufferPointer { xb in
+                let m = mb.baseAddress!, p = xb.baseAddress!
+                for i in 0..<n { for j in 0..<d { m[j] += p[i * d + j] } }
+                for j in 0..<d { m[j] /= Double(n) }
+                for i in 0..<n { for j in 0..<d { p[i * d + j] -= m[j] } }
+                // per-feature sums of squares in one row-major pass (each in row order, as before)
+                var squares = [Double](repeating: 0, count: d)
+                squares.withUnsafeMutableBufferPointer { qb in
+                    let q = qb.baseAddress!
+                    for i in 0..<n { for j in 0..<d { let v = p[i * d + j]; q[j] += v * v } }
+                }
+                for j in 0..<d { variance += squares[j] / Double(n) }
+            }
         }
         let tolAbs = variance / Double(d) * tolerance
         let norms = x.withUnsafeBufferPointer { rowSquaredNorms($0.baseAddress!, rows: n, dimension: d) }
@@ -166,10 +173,19 @@ public struct KMeans: Sendable {
             assign(x, norms: norms, dimension: d, centers: centers, labels: &labels)
             var sums = [Double](repeating: 0, count: k * d)
             var weights = [Double](repeating: 0, count: k)
-            for i in 0..<n {
-                let c = labels[i]
-                weights[c] += 1
-                for j in 0..<d { sums[c * d + j] += x[i * d + j] }
+            x.withUnsafeBufferPointer { xb in
+                labels.withUnsafeBufferPointer { lb in
+                    sums.withUnsafeMutableBufferPointer { sb in
+                        weights.withUnsafeMutableBufferPointer { wb in
+                            let p = xb.baseAddress!, l = lb.baseAddress!, s = sb.baseAddress!, w = wb.baseAddress!
+                            for i in 0..<n {
+                                let c = l[i], row = p + i * d, acc = s + c * d
+                                w[c] += 1
+                                for j in 0..<d { acc[j] += row[j] }
+                            }
+                        }
+                    }
+                }
             }
             relocateEmptyClusters(x, dimension: d, centers: centers, labels: labels, sums: &sums, weights: &weights)
             var shift = 0.0
@@ -188,11 +204,15 @@ public struct KMeans: Sendable {
         }
         if !strict { assign(x, norms: norms, dimension: d, centers: centers, labels: &labels) }
         var inertia = 0.0
-        for i in 0..<n {
-            let c = labels[i]
-            var s = 0.0
-            for j in 0..<d { let v = x[i * d + j] - centers[c * d + j]; s += v * v }
-            inertia += s
+        x.withUnsafeBufferPointer { xb in
+            centers.withUnsafeBufferPointer { cb in
+                for i in 0..<n {
+                    let row = xb.baseAddress! + i * d, center = cb.baseAddress! + labels[i] * d
+                    var s = 0.0
+                    for j in 0..<d { let v = row[j] - center[j]; s += v * v }
+                    inertia += s
+                }
+            }
         }
         return Result(labels: labels, centers: centers, inertia: inertia, iterations: iterations)
     }
