@@ -4,7 +4,8 @@
 # the PyTorch reference (scripts/fixtures/tstcc_reference.py: same shapes, batch, threads) in
 # the same run. Writes bench/results/train-<preset>-<workload>.json with the achieved GFLOP/s
 # as a fraction of the sgemm peak measured by PyTorch in the same run.
-# TRAIN_SECONDS (default 8) and TRAIN_REPEATS (default 3) set the timed windows.
+# TRAIN_SECONDS (default 8) and TRAIN_REPEATS (default 3) set the timed windows; TRAIN_CONFIGS="etna"
+# limits the presets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -17,7 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 "$PY" scripts/fixtures/tstcc_reference.py --what gemm --repeats 2 --threads "$BENCH_THREADS" \
   --json "$tmp/gemm.json" > /dev/null 2>&1
-for cfg in llaima etna; do
+for cfg in ${TRAIN_CONFIGS:-llaima etna}; do
   for what in tstcc simclr embed; do
     ref_what=$what; [ "$what" = embed ] && ref_what=infer
     "$BENCH_BIN" train --config "$cfg" --what "$what" --seconds "$SECONDS_PER" --repeats "$REPEATS" \
