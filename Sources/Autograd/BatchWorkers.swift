@@ -1,4 +1,5 @@
 import CBLAS
+import Dispatch
 import Synchronization
 import VolcanoCore
 
@@ -35,5 +36,32 @@ func withSerialBLAS<R>(_ body: () -> R) -> R {
         vssl_blas_set_threads(1)
         defer { vssl_blas_set_threads(Int32(Threads.count)) }
         return body()
+    }
+}
+
+/// Runs `jobs` independent pieces of work, `body(0)` … `body(jobs − 1)`, handed out one at a
+/// time to ``Threads/count`` threads, with BLAS and every parallel loop inside a piece on one
+/// thread (for inference over separate chunks of a batch).
+///
+/// One parallel region for the whole computation instead of one per operation: the many short
+/// regions of small networks spent their time waking threads, and on a shared machine each of
+/// them waited for whichever core the hypervisor had just taken away; here such a core delays one
+/// piece while the other threads take the rest. A piece's result depends only on the piece, not
+/// on the thread count. Pieces must write disjoint memory.
+public func forEachIndependently(_ jobs: Int, _ body: (Int) -> Void) {
+    guard jobs > 0 else { return }
+    if Threads.count <= 1 || jobs == 1 {
+        Threads.withCount(1) { for j in 0..<jobs { body(j) } }
+        return
+    }
+    serialBLASRegion.withLock { _ in
+        vssl_blas_set_threads(1)
+        withoutActuallyEscaping(body) { body in
+            let box = UnsafeSendable(body)
+            DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                Threads.withCount(1) { box.value(j) }
+            }
+        }
+        vssl_blas_set_threads(Int32(Threads.count))
     }
 }

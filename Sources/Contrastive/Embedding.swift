@@ -5,10 +5,15 @@ import VolcanoCore
 /// statistics, nothing recorded), batched, each event scaled by its maximum absolute value
 /// first (as in training).
 public enum Embedding {
+    /// Events per independent piece of a batch (see ``compute(encoder:waveforms:count:batchSize:normalize:progress:)``).
+    static let pieceSize = 32
+
     /// Embeddings `[count, C·T]` (flattened channel-major features) of `count` events
-    /// (`[count, C_in, L]` in `waveforms`), `batchSize` events at a time (256 is a good size).
-    /// The same batch size and thread count give bit-identical embeddings; another batch size
-    /// can change the last bits (BLAS blocks the products differently).
+    /// (`[count, C_in, L]` in `waveforms`), `batchSize` events at a time (256 is a good size; it
+    /// sets how often progress is reported). Each batch is cut into pieces of 32 events that the
+    /// threads take one at a time, each piece through the whole encoder on one thread
+    /// (``forEachIndependently(_:_:)``): the result is the same bits for every thread count and
+    /// batch size.
     public static func compute(encoder: ConvEncoder, waveforms: [Float], count: Int, batchSize: Int = 256,
                                normalize: Bool = true, progress: ProgressHandler? = nil) -> [Float] {
         let cfg = encoder.config
@@ -20,22 +25,33 @@ public enum Embedding {
         let wasTraining = encoder.isTraining
         encoder.eval()
         defer { encoder.train(wasTraining) }
-        var g = SeededGenerator(seed: 0)
         var start = 0
-        while start < count {
-            let n = min(batchSize, count - start)
-            var x = Array(waveforms[(start * per)..<((start + n) * per)])
-            if normalize { normalizeByMaxAbs(&x, count: n, size: per) }
-            let tape = Tape.inference()
-            let f = encoder.features(tape.constant(Tensor(shape: [n, cfg.inputChannels, cfg.length], scalars: x)),
-                                     on: tape, generator: &g)
-            f.value.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    (dst.baseAddress! + start * d).update(from: src.baseAddress!, count: n * d)
+        // whole pieces per batch, so that the pieces do not depend on the batch size
+        let batch = max(pieceSize, batchSize / pieceSize * pieceSize)
+        out.withUnsafeMutableBufferPointer { ob in
+            let dst = UnsafeSendablePointer(ob.baseAddress!)
+            while start < count {
+                let n = min(batch, count - start)
+                var x = Array(waveforms[(start * per)..<((start + n) * per)])
+                if normalize { normalizeByMaxAbs(&x, count: n, size: per) }
+                let pieces = (n + pieceSize - 1) / pieceSize
+                x.withUnsafeBufferPointer { xb in
+                    let src = UnsafeSendable(xb)
+                    forEachIndependently(pieces) { p in
+                        let p0 = p * pieceSize, m = min(pieceSize, n - p0)
+                        let piece = Tensor(shape: [m, cfg.inputChannels, cfg.length],
+                                           scalars: Array(src.value[(p0 * per)..<((p0 + m) * per)]))
+                        let tape = Tape.inference()
+                        var g = SeededGenerator(seed: 0)   // inference draws nothing
+                        let f = encoder.features(tape.constant(piece), on: tape, generator: &g)
+                        f.value.withUnsafeBufferPointer { fb in
+                            (dst.p + (start + p0) * d).update(from: fb.baseAddress!, count: m * d)
+                        }
+                    }
                 }
+                start += n
+                progress?(ProgressUpdate(stage: "embedding", completed: start, total: count, unit: "events"))
             }
-            start += n
-            progress?(ProgressUpdate(stage: "embedding", completed: start, total: count, unit: "events"))
         }
         return out
     }

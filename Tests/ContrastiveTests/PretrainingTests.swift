@@ -51,6 +51,18 @@ import VolcanoData
         #expect(history.hasPrefix("epoch,train_loss,"))
     }
 
+    @Test func embeddingsAreTheSameBitsForEveryThreadCountAndBatchSize() {
+        var g = SeededGenerator(seed: 11)
+        let encoder = ConvEncoder(SyntheticEvents.encoder, generator: &g)
+        let x = Self.dataset.waveforms, n = Self.dataset.count
+        let reference = Threads.withCount(1) { Embedding.compute(encoder: encoder, waveforms: x, count: n, batchSize: 256) }
+        #expect(reference.count == n * SyntheticEvents.encoder.featureSize && reference.allSatisfy(\.isFinite))
+        for (threads, batch) in [(2, 256), (2, 32), (2, 50), (3, 7)] {
+            let z = Threads.withCount(threads) { Embedding.compute(encoder: encoder, waveforms: x, count: n, batchSize: batch) }
+            #expect(z == reference, "\(threads) threads, batch \(batch)")
+        }
+    }
+
     @Test func killedRunResumesToTheSameWeights() throws {
         let full = Fixtures.temporaryDirectory().appendingPathComponent("m")
         let cut = Fixtures.temporaryDirectory().appendingPathComponent("m")
