@@ -23,6 +23,5 @@ bench_python() {
 }
 
 # The flags `make` builds with (this machine's vector unit), and where the benchmark binary is.
-# shellcheck disable=SC2207
-SWIFT_FLAGS=($(bash "$(dirname "${BASH_SOURCE[0]}")/../scripts/swift-flags.sh"))
-BENCH_BIN="$(swift build -c release "${SWIFT_FLAGS[@]}" --show-bin-path 2>/dev/null)/vssl-bench"
+SWIFT_FLAGS=$(bash "$(dirname "${BASH_SOURCE[0]}")/../scripts/swift-flags.sh")   # word-split where used
+BENCH_BIN="$(swift build -c release $SWIFT_FLAGS --show-bin-path 2>/dev/null)/vssl-bench"

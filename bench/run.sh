@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-swift build -c release "${SWIFT_FLAGS[@]}" --product vssl-bench >&2
-swift build -c release "${SWIFT_FLAGS[@]}" --product volcano-ssl >&2
+swift build -c release $SWIFT_FLAGS --product vssl-bench >&2
+swift build -c release $SWIFT_FLAGS --product volcano-ssl >&2
 for script in bench/*.sh; do
   name=$(basename "$script" .sh)
   case "$name" in run|lib) continue ;; esac

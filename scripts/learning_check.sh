@@ -8,10 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-800}; EPOCHS=${EPOCHS:-15}; CLS_EPOCHS=${CLS_EPOCHS:-30}
 WORK=${WORK:-/tmp/vssl-learning}; THREADS=${THREADS:-$(getconf _NPROCESSORS_ONLN)}
-# shellcheck disable=SC2207
-SWIFT_FLAGS=($(bash scripts/swift-flags.sh))   # as `make build`: this machine's vector unit
-swift build -c release "${SWIFT_FLAGS[@]}" --product volcano-ssl >&2
-V="$(swift build -c release "${SWIFT_FLAGS[@]}" --show-bin-path)/volcano-ssl"
+SWIFT_FLAGS=$(bash scripts/swift-flags.sh)   # as `make build`: this machine's vector unit (word-split where used)
+swift build -c release $SWIFT_FLAGS --product volcano-ssl >&2
+V="$(swift build -c release $SWIFT_FLAGS --show-bin-path)/volcano-ssl"
 rm -rf "$WORK"; mkdir -p "$WORK"
 common=(--threads "$THREADS")
 "$V" synth --preset llaima-like --events "$EVENTS" --seed 1 --out "$WORK/data" --quiet "${common[@]}"

@@ -16,9 +16,9 @@ define=""
 if [ -z "$cpu" ]; then
   flags=""
   case "$(uname -s)/$(uname -m)" in
-    Linux/x86_64) flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) " ;;
+    Linux/x86_64) flags=" $( (grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true) | cut -d: -f2) " ;;
     Darwin/x86_64)
-      flags=" $(sysctl -n machdep.cpu.features machdep.cpu.leaf7_features machdep.cpu.extfeatures 2>/dev/null \
+      flags=" $( (sysctl -n machdep.cpu.features machdep.cpu.leaf7_features machdep.cpu.extfeatures 2>/dev/null || true) \
         | tr '[:upper:]' '[:lower:]' | tr '\n' ' ') " ;;
   esac
   has() { for f in "$@"; do case "$flags" in *" $f "*) ;; *) return 1 ;; esac; done; }
