@@ -25,3 +25,20 @@ bench_python() {
 # The flags `make` builds with (this machine's vector unit), and where the benchmark binary is.
 SWIFT_FLAGS=$(bash "$(dirname "${BASH_SOURCE[0]}")/../scripts/swift-flags.sh")   # word-split where used
 BENCH_BIN="$(swift build -c release $SWIFT_FLAGS --show-bin-path 2>/dev/null)/vssl-bench"
+
+# cpu_ticks: "total steal" jiffies of all CPUs from /proc/stat (Linux; "0 0" elsewhere). The
+# difference of two readings gives the share of CPU time the hypervisor took from this VM.
+cpu_ticks() {
+  if [ -r /proc/stat ]; then
+    awk '/^cpu /{t=0; for (i=2; i<=NF; i++) t+=$i; print t, $9; exit}' /proc/stat
+  else
+    echo "0 0"
+  fi
+}
+
+# steal_percent BEFORE AFTER: the stolen share (%) between two cpu_ticks readings, or "n/a".
+steal_percent() {
+  # shellcheck disable=SC2086
+  set -- $1 $2
+  if [ "$3" -gt "$1" ]; then awk -v t=$(($3 - $1)) -v s=$(($4 - $2)) 'BEGIN{printf "%.0f", 100 * s / t}'; else echo "n/a"; fi
+}

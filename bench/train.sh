@@ -5,7 +5,8 @@
 # the same run. Writes bench/results/train-<preset>-<workload>.json with the achieved GFLOP/s
 # as a fraction of the sgemm peak measured by PyTorch in the same run.
 # TRAIN_SECONDS (default 8) and TRAIN_REPEATS (default 3) set the timed windows; TRAIN_CONFIGS="etna"
-# limits the presets.
+# limits the presets. The notes record the hypervisor's steal time during each side's runs
+# (/proc/stat): on a shared virtual machine it explains most of the run-to-run spread.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -21,13 +22,17 @@ trap 'rm -rf "$tmp"' EXIT
 for cfg in ${TRAIN_CONFIGS:-llaima etna}; do
   for what in tstcc simclr embed; do
     ref_what=$what; [ "$what" = embed ] && ref_what=infer
+    t0=$(cpu_ticks)
     "$BENCH_BIN" train --config "$cfg" --what "$what" --seconds "$SECONDS_PER" --repeats "$REPEATS" \
       --threads "$BENCH_THREADS" > "$tmp/swift-$cfg-$what.json"
+    t1=$(cpu_ticks)
     "$PY" scripts/fixtures/tstcc_reference.py --config "$cfg" --what "$ref_what" --seconds "$SECONDS_PER" \
       --repeats "$REPEATS" --threads "$BENCH_THREADS" --json "$tmp/ref-$cfg-$what.json" > /dev/null 2>&1
-    "$PY" - "$cfg" "$what" "$ref_what" "$tmp" "$BENCH_THREADS" <<'PYEOF'
+    t2=$(cpu_ticks)
+    steal="ours $(steal_percent "$t0" "$t1") %, PyTorch $(steal_percent "$t1" "$t2") %"
+    "$PY" - "$cfg" "$what" "$ref_what" "$tmp" "$BENCH_THREADS" "$steal" <<'PYEOF'
 import json, platform, sys, datetime
-cfg, what, ref_what, tmp, threads = sys.argv[1:6]
+cfg, what, ref_what, tmp, threads, steal = sys.argv[1:7]
 swift = json.load(open(f"{tmp}/swift-{cfg}-{what}.json"))
 ref = json.loads(open(f"{tmp}/ref-{cfg}-{what}.json").read().splitlines()[-1])["results"][cfg][ref_what]
 gemm = json.loads(open(f"{tmp}/gemm.json").read().splitlines()[-1])["results"]["gemm"]
@@ -44,7 +49,8 @@ out = dict(name=f"train-{cfg}-{what}", metric=f"{what} throughput, {cfg} preset 
            date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            notes=(f"GFLOP/s {gf:.1f} = {100 * gf / peak:.0f}% of the sgemm peak {peak:.0f} GFLOP/s measured in this run; "
                   f"per CPU-second: ours {swift['samples_per_cpu_s']:.1f}, PyTorch {sorted(ref[2])[len(ref[2]) // 2]:.1f}; "
-                  f"runs ours {[round(x, 1) for x in swift['runs']]}, PyTorch {[round(x, 1) for x in ref[1]]}"))
+                  f"runs ours {[round(x, 1) for x in swift['runs']]}, PyTorch {[round(x, 1) for x in ref[1]]}; "
+                  f"CPU time taken by the hypervisor (steal) during the runs: {steal}"))
 json.dump(out, open(f"bench/results/train-{cfg}-{what}.json", "w"), indent=1)
 print(json.dumps(out))
 PYEOF
