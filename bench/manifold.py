@@ -145,7 +145,7 @@ def reference(args):
             out["ratio_cpu_first_call"] = cpu[first_key] / swift_cpu
         return out
 
-    def schedules(task, ours, seeded_key, unseeded_key, trust_par=None):
+    def schedules(task, ours, unseeded_key, trust_par=None):
         """Both like-for-like pairs: our serial schedule against seeded umap-learn (the value /
         baseline of the file) and our parallel schedule against unseeded umap-learn."""
         out = {"baseline_unseeded_value": ref.get(unseeded_key)}
@@ -175,7 +175,7 @@ def reference(args):
     write("fit2d", s2, f"umap-learn {umap.__version__} " + ("steady state, random_state=42" if seeded2 else "first call (steady not run at this size)"),
           seeded2 or first2, note2,
           {"first_call_baseline_value": first2, "ratio_first_call": first2 / s2,
-           **(schedules("2dpar", s2, "fit2d_seeded", "fit2d_steady", trust_par) if seeded2 else {}),
+           **(schedules("2dpar", s2, "fit2d_steady", trust_par) if seeded2 else {}),
            "trustworthiness": trust_swift, "baseline_trustworthiness": trust_umap,
            "swift_phases": swift["2d"].get("fit_phase_start_seconds"), "umap_learn": ref,
            **cpu_fields(swift["2d"].get("fit_cpu_seconds"), "fit2d_seeded" if seeded2 else "fit2d_first_call", "fit2d_first_call"),
@@ -187,7 +187,7 @@ def reference(args):
             note20 += (f"; ours serial {s20:.2f} s vs umap-learn seeded {ref['fit20d_seeded']:.2f} s, ours parallel "
                        f"{parallel['20dpar']['fit_seconds']:.2f} s vs umap-learn unseeded {ref['fit20d_steady']:.2f} s")
         write("fit20d", s20, f"umap-learn {umap.__version__} steady state, random_state=42", ref["fit20d_seeded"], note20,
-              {"knn_accuracy": swift["20d"].get("knn_accuracy"), **schedules("20dpar", s20, "fit20d_seeded", "fit20d_steady"),
+              {"knn_accuracy": swift["20d"].get("knn_accuracy"), **schedules("20dpar", s20, "fit20d_steady"),
                **cpu_fields(swift["20d"].get("fit_cpu_seconds"), "fit20d_seeded")})
         st = swift["transform"]["transform_seconds"]
         write("transform", st, f"umap-learn {umap.__version__} steady state", ref["transform_steady"],

@@ -21,18 +21,20 @@ func withBatchWorkers(_ workers: Int, _ body: (Int) -> Void) {
         body(0)
         return
     }
-    serialBLASRegion.withLock { _ in
-        vssl_blas_set_threads(1)
-        Parallel.forEach(workers) { body($0) }
-        vssl_blas_set_threads(Int32(Threads.count))
-    }
+    inSerialBLASRegion { Parallel.forEach(workers) { body($0) } }
 }
 
 /// Runs `body` (small BLAS calls between the parallel regions, e.g. transforming a kernel)
 /// with BLAS on one thread, so that no BLAS worker is woken to spin beside the next region.
 func withSerialBLAS<R>(_ body: () -> R) -> R {
     if Threads.count <= 1 { return body() }
-    return serialBLASRegion.withLock { _ in
+    return inSerialBLASRegion(body)
+}
+
+/// `body` inside the process-wide serial-BLAS region: BLAS on one thread, restored to
+/// ``Threads/count`` afterwards (see `serialBLASRegion`).
+private func inSerialBLASRegion<R>(_ body: () -> R) -> R {
+    serialBLASRegion.withLock { _ in
         vssl_blas_set_threads(1)
         defer { vssl_blas_set_threads(Int32(Threads.count)) }
         return body()
@@ -54,14 +56,12 @@ public func forEachIndependently(_ jobs: Int, _ body: (Int) -> Void) {
         Threads.withCount(1) { for j in 0..<jobs { body(j) } }
         return
     }
-    serialBLASRegion.withLock { _ in
-        vssl_blas_set_threads(1)
+    inSerialBLASRegion {
         withoutActuallyEscaping(body) { body in
             let box = UnsafeSendable(body)
             DispatchQueue.concurrentPerform(iterations: jobs) { j in
                 Threads.withCount(1) { box.value(j) }
             }
         }
-        vssl_blas_set_threads(Int32(Threads.count))
     }
 }

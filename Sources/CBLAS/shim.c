@@ -85,14 +85,11 @@ void vssl_malloc_keep_freed(long mmap_bytes, long trim_bytes, long pad_bytes) {
 }
 
 const char *vssl_cpu_openblas_core(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
-        return "SkylakeX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
-#endif
-    return NULL;
+    switch (vssl_cpu_vector_level()) {
+    case 2: return "SkylakeX";
+    case 1: return "Haswell";
+    default: return NULL;
+    }
 }
 
 int vssl_dsyevd(int n, double *A, int lda, double *w) {

@@ -153,31 +153,7 @@ public struct HDBSCAN: Sendable {
                                             let body: (Int) -> Void = { part in
                                                 let r = Parallel.range(chunk: part, of: parts, count: count)
                                                 let lo = r.lowerBound, hi = r.upperBound
-                                                // Squared distances, 16 table entries at a time with the sum kept in
-                                                // registers (same per-entry order of operations as a scalar loop).
-                                                var t0 = lo
-                                                while t0 + 16 <= hi {
-                                                    var z0 = SIMD8<Double>(repeating: pp[0]) - UnsafeRawPointer(x + t0).loadUnaligned(as: SIMD8<Double>.self)
-                                                    var z1 = SIMD8<Double>(repeating: pp[0]) - UnsafeRawPointer(x + t0 + 8).loadUnaligned(as: SIMD8<Double>.self)
-                                                    var a0 = z0 * z0, a1 = z1 * z1
-                                                    var c = 1
-                                                    while c < d {
-                                                        let row = x + c * n, pc = SIMD8<Double>(repeating: pp[c])
-                                                        z0 = pc - UnsafeRawPointer(row + t0).loadUnaligned(as: SIMD8<Double>.self)
-                                                        z1 = pc - UnsafeRawPointer(row + t0 + 8).loadUnaligned(as: SIMD8<Double>.self)
-                                                        a0 += z0 * z0; a1 += z1 * z1
-                                                        c += 1
-                                                    }
-                                                    UnsafeMutableRawPointer(acc + t0).storeBytes(of: a0, as: SIMD8<Double>.self)
-                                                    UnsafeMutableRawPointer(acc + t0 + 8).storeBytes(of: a1, as: SIMD8<Double>.self)
-                                                    t0 += 16
-                                                }
-                                                for t in t0..<hi {
-                                                    var v = pp[0] - x[t]
-                                                    var sum = v * v
-                                                    for c in 1..<Swift.max(1, d) { v = pp[c] - x[c * n + t]; sum += v * v }
-                                                    acc[t] = sum
-                                                }
+                                                squaredDistancesToColumns(pp, x, stride: n, dimension: d, lo..<hi, into: acc)
                                                 var bd = Double.infinity, bi = -1
                                                 for t in lo..<hi {
                                                     let kt = kc[t]

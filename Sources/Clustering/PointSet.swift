@@ -27,6 +27,39 @@ func rowSquaredNorms(_ x: UnsafePointer<Double>, rows n: Int, dimension d: Int) 
     return out
 }
 
+/// `out[t] = ‖p − x_t‖²` for the entries `t` in `range` of a transposed table (coordinate c of entry
+/// t at `table[c · stride + t]`): 16 entries at a time with their sums kept in registers over the
+/// d coordinates. Per entry the operations are those of the scalar loop over c = 0, 1, …, so the
+/// sums are the same bits. The nearest-point scans of HDBSCAN's Prim and Ward's chain.
+@inline(__always)
+func squaredDistancesToColumns(_ p: UnsafePointer<Double>, _ table: UnsafePointer<Double>, stride n: Int,
+                               dimension d: Int, _ range: Range<Int>, into out: UnsafeMutablePointer<Double>) {
+    typealias V = SIMD8<Double>
+    var t0 = range.lowerBound
+    while t0 + 16 <= range.upperBound {
+        var z0 = V(repeating: p[0]) - UnsafeRawPointer(table + t0).loadUnaligned(as: V.self)
+        var z1 = V(repeating: p[0]) - UnsafeRawPointer(table + t0 + 8).loadUnaligned(as: V.self)
+        var a0 = z0 * z0, a1 = z1 * z1
+        var c = 1
+        while c < d {
+            let row = table + c * n, pc = V(repeating: p[c])
+            z0 = pc - UnsafeRawPointer(row + t0).loadUnaligned(as: V.self)
+            z1 = pc - UnsafeRawPointer(row + t0 + 8).loadUnaligned(as: V.self)
+            a0 += z0 * z0; a1 += z1 * z1
+            c += 1
+        }
+        UnsafeMutableRawPointer(out + t0).storeBytes(of: a0, as: V.self)
+        UnsafeMutableRawPointer(out + t0 + 8).storeBytes(of: a1, as: V.self)
+        t0 += 16
+    }
+    for t in t0..<range.upperBound {
+        var v = p[0] - table[t]
+        var sum = v * v
+        for c in 1..<Swift.max(1, d) { v = p[c] - table[c * n + t]; sum += v * v }
+        out[t] = sum
+    }
+}
+
 /// Exact k nearest other points of every point (self excluded, ties by lower index), by blocked
 /// BLAS distances ‖x‖² + ‖y‖² − 2x·y. Returns n × k indices and squared distances (≥ 0).
 func exactNeighbors(_ points: [Double], dimension d: Int, k: Int) -> (indices: [Int], squaredDistances: [Double]) {

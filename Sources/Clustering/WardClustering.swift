@@ -246,41 +246,12 @@ public struct WardClustering: Sendable {
                                         let tp = tb.baseAddress!, sp = sb.baseAddress!, lp = lb.baseAddress!
                                         let ap = ab.baseAddress!, xp = xb.baseAddress!, out = pb.baseAddress!
                                         let body: (Int) -> Void = { part in
-                                            typealias V = SIMD8<Double>
                                             let r = Parallel.range(chunk: part, of: parts, count: count)
                                             let lo = r.lowerBound, hi = r.upperBound
-                                            // Squared distances of 16 entries at a time, the sums kept in registers
-                                            // over the d coordinates (per entry the same order of operations as
-                                            // a scalar loop), then their Ward weights as vectors.
-                                            var t0 = lo
-                                            while t0 + 16 <= hi {
-                                                var z0 = V(repeating: xp[0]) - UnsafeRawPointer(tp + t0).loadUnaligned(as: V.self)
-                                                var z1 = V(repeating: xp[0]) - UnsafeRawPointer(tp + t0 + 8).loadUnaligned(as: V.self)
-                                                var a0 = z0 * z0, a1 = z1 * z1
-                                                var c = 1
-                                                while c < d {
-                                                    let row = tp + c * n, pc = V(repeating: xp[c])
-                                                    z0 = pc - UnsafeRawPointer(row + t0).loadUnaligned(as: V.self)
-                                                    z1 = pc - UnsafeRawPointer(row + t0 + 8).loadUnaligned(as: V.self)
-                                                    a0 += z0 * z0; a1 += z1 * z1
-                                                    c += 1
-                                                }
-                                                let s0 = UnsafeRawPointer(sp + t0).loadUnaligned(as: V.self)
-                                                let s1 = UnsafeRawPointer(sp + t0 + 8).loadUnaligned(as: V.self)
-                                                let twoSx = V(repeating: 2 * sx), vsx = V(repeating: sx)
-                                                UnsafeMutableRawPointer(ap + t0).storeBytes(of: twoSx * s0 / (vsx + s0) * a0, as: V.self)
-                                                UnsafeMutableRawPointer(ap + t0 + 8).storeBytes(of: twoSx * s1 / (vsx + s1) * a1, as: V.self)
-                                                t0 += 16
-                                            }
-                                            for t in t0..<hi {
-                                                var v = xp[0] - tp[t]
-                                                var sum = v * v
-                                                for c in 1..<Swift.max(1, d) { v = xp[c] - tp[c * n + t]; sum += v * v }
-                                                ap[t] = 2 * sx * sp[t] / (sx + sp[t]) * sum
-                                            }
+                                            squaredDistancesToColumns(xp, tp, stride: n, dimension: d, lo..<hi, into: ap)
                                             var bd = Double.infinity, bi = -1
                                             for t in lo..<hi where lp[t] && t != colX {
-                                                let w = ap[t]
+                                                let w = 2 * sx * sp[t] / (sx + sp[t]) * ap[t]
                                                 if w < bd { bd = w; bi = t }
                                             }
                                             out[part] = (bd, bi)

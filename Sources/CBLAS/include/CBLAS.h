@@ -34,8 +34,8 @@ void vssl_blas_set_threads(int n);
 const char *vssl_blas_name(void);
 /// OpenBLAS's kernel set in use ("Haswell", "SkylakeX", "Prescott", ...); "Accelerate" on macOS.
 const char *vssl_blas_core_name(void);
-/// The newest OpenBLAS kernel set this CPU can run ("SkylakeX" with AVX-512 F/BW/DQ/VL,
-/// "Haswell" with AVX2 + FMA), or NULL (other CPUs, macOS).
+/// The newest OpenBLAS kernel set this CPU can run ("SkylakeX" at vector level 2, "Haswell" at
+/// level 1 of `vssl_cpu_vector_level`), or NULL (other CPUs, macOS).
 const char *vssl_cpu_openblas_core(void);
 /// The vector instructions this CPU runs: 2 = AVX-512 (F, CD, BW, DQ, VL) and the AVX2 set,
 /// 1 = AVX2, FMA, BMI1/2, POPCNT, 0 = neither (or not x86-64).
