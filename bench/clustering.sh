@@ -21,12 +21,16 @@ X, _ = make_blobs(n_samples=n, n_features=20, centers=5, cluster_std=0.5, center
 np.save(sys.argv[2], X.astype(np.float32))
 PYEOF
   for method in kmeans ward hdbscan spectral; do
-    ours=$("$BENCH_BIN" clustering --input "$WORK/x$n.npy" --method "$method" --clusters 5 --labels-out "$WORK/ours.npy")
-    "$PY" - "$method" "$n" "$WORK/x$n.npy" "$WORK/ours.npy" "$ours" "bench/results/clustering-$method-$n.json" "$BENCH_THREADS" <<'PYEOF'
+    # Sub-second fits are timed as the fastest of several in one process on both sides (steady
+    # state; one shot at 50 ms measures page faults and the host's noise), long ones once.
+    repeats=1
+    if [ "$method" = kmeans ]; then repeats=5; elif [ "$n" -le 6000 ]; then repeats=3; fi
+    ours=$("$BENCH_BIN" clustering --input "$WORK/x$n.npy" --method "$method" --clusters 5 --repeats "$repeats" --labels-out "$WORK/ours.npy")
+    "$PY" - "$method" "$n" "$WORK/x$n.npy" "$WORK/ours.npy" "$ours" "bench/results/clustering-$method-$n.json" "$BENCH_THREADS" "$repeats" <<'PYEOF'
 import json, platform, sys, time, datetime
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
-method, n, xpath, opath, ours, out, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], json.loads(sys.argv[5]), sys.argv[6], sys.argv[7]
+method, n, xpath, opath, ours, out, threads, repeats = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], json.loads(sys.argv[5]), sys.argv[6], sys.argv[7], int(sys.argv[8])
 X = np.load(xpath)
 ref, ref_name, note = None, "", ""
 if method == "kmeans":
@@ -50,11 +54,14 @@ res = {"name": f"clustering-{method}-{n}", "metric": f"{method} fit time, n={n},
        "machine": f"{platform.machine()} {platform.system()}, {threads} threads",
        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 if make is not None:
-    t = time.perf_counter(); labels = make().fit_predict(X); dt = time.perf_counter() - t
+    dt = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter(); labels = make().fit_predict(X); dt = min(dt, time.perf_counter() - t)
     res["baseline_value"] = dt
     res["ratio"] = dt / ours["seconds"]
     note = "ARI(ours, reference) = %.4f" % adjusted_rand_score(labels, np.load(opath))
-res["notes"] = note + "; measured while other builds may run (2 shared cores)"
+res["repeats"] = repeats
+res["notes"] = note + ("; fastest of %d fits on each side" % repeats if repeats > 1 else "; one fit on each side")
 open(out, "w").write(json.dumps(res, indent=1))
 print(json.dumps(res))
 PYEOF

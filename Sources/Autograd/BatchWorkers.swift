@@ -1,12 +1,5 @@
-import CBLAS
 import Dispatch
-import Synchronization
 import VolcanoCore
-
-/// Serialises the regions in which BLAS is switched to one thread, so that two tapes used
-/// concurrently (for example by tests running in parallel) never interleave the switch and
-/// the restore of the process-wide BLAS thread count.
-private let serialBLASRegion = Mutex(())
 
 /// Runs `body` on `workers` Dispatch threads with BLAS forced single-threaded, then restores
 /// the BLAS thread count to ``Threads/count``.
@@ -14,31 +7,20 @@ private let serialBLASRegion = Mutex(())
 /// The convolution kernels split the batch between workers themselves and call serial sgemm
 /// on each share: no nested thread pools, no BLAS workers spin-yielding between calls, and
 /// results that depend only on the thread count. With one worker BLAS keeps its threads.
-/// Regions are mutually exclusive process-wide (see `serialBLASRegion`); BLAS calls made
-/// elsewhere meanwhile simply run on one thread.
+/// Regions are mutually exclusive process-wide (``SerialBLAS``).
 func withBatchWorkers(_ workers: Int, _ body: (Int) -> Void) {
     if workers <= 1 {
         body(0)
         return
     }
-    inSerialBLASRegion { Parallel.forEach(workers) { body($0) } }
+    SerialBLAS.run { Parallel.forEach(workers) { body($0) } }
 }
 
 /// Runs `body` (small BLAS calls between the parallel regions, e.g. transforming a kernel)
 /// with BLAS on one thread, so that no BLAS worker is woken to spin beside the next region.
 func withSerialBLAS<R>(_ body: () -> R) -> R {
     if Threads.count <= 1 { return body() }
-    return inSerialBLASRegion(body)
-}
-
-/// `body` inside the process-wide serial-BLAS region: BLAS on one thread, restored to
-/// ``Threads/count`` afterwards (see `serialBLASRegion`).
-private func inSerialBLASRegion<R>(_ body: () -> R) -> R {
-    serialBLASRegion.withLock { _ in
-        vssl_blas_set_threads(1)
-        defer { vssl_blas_set_threads(Int32(Threads.count)) }
-        return body()
-    }
+    return SerialBLAS.run(body)
 }
 
 /// Runs `jobs` independent pieces of work, `body(0)` … `body(jobs − 1)`, handed out one at a
@@ -56,7 +38,7 @@ public func forEachIndependently(_ jobs: Int, _ body: (Int) -> Void) {
         Threads.withCount(1) { for j in 0..<jobs { body(j) } }
         return
     }
-    inSerialBLASRegion {
+    SerialBLAS.run {
         withoutActuallyEscaping(body) { body in
             let box = UnsafeSendable(body)
             DispatchQueue.concurrentPerform(iterations: jobs) { j in

@@ -66,12 +66,25 @@ public enum LanczosEigensolver {
                 h.withUnsafeMutableBufferPointer { H in
                     let v = V.baseAddress!, wp = W.baseAddress!, hp = H.baseAddress!
                     // Orthogonalises w against the first m basis vectors, twice (DGKS); returns ‖w‖.
+                    // The basis (n · m doubles, beyond the caches for large graphs) is read four
+                    // times per step: memory-bound, so both products are plain streaming loops split
+                    // between threads, each dot product and each row on one thread (the same bits
+                    // for every thread count).
                     func orthogonalise(_ m: Int) -> Double {
                         if m > 0 {
                             for i in 0..<m { coefficients[i] = 0 }
+                            let basis = UnsafeSendablePointer(v), residual = UnsafeSendablePointer(wp)
+                            let projection = UnsafeSendablePointer(hp)
                             for _ in 0..<2 {
-                                vssl_dgemm(false, false, Int32(m), 1, Int32(n), 1, v, Int32(n), wp, 1, 0, hp, 1)
-                                vssl_dgemm(true, false, Int32(n), 1, Int32(m), -1, v, Int32(n), hp, 1, 1, wp, 1)
+                                // h = Vᵀ w
+                                Parallel.forRanges(m, minChunk: max(1, 65_536 / n)) { vectors in
+                                    for i in vectors { projection.p[i] = _dot(basis.p + i * n, residual.p, n) }
+                                }
+                                // w −= V h
+                                Parallel.forRanges(n, minChunk: 4096) { rows in
+                                    _subtractCombination(basis.p, count: m, stride: n, coefficients: projection.p,
+                                                         from: residual.p, rows: rows)
+                                }
                                 for i in 0..<m { coefficients[i] += hp[i] }
                             }
                         }
@@ -203,4 +216,40 @@ public enum LanczosEigensolver {
         }
         return (outValues, s)
     }
+
+    /// `xᵀy` for length-n vectors, in eight interleaved partial sums (a fixed order).
+    @inline(__always)
+    static func _dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) -> Double {
+        typealias V = SIMD8<Double>
+        var a0 = V(), a1 = V()
+        var i = 0
+        while i + 16 <= n {
+            a0 += UnsafeRawPointer(x + i).loadUnaligned(as: V.self) * UnsafeRawPointer(y + i).loadUnaligned(as: V.self)
+            a1 += UnsafeRawPointer(x + i + 8).loadUnaligned(as: V.self) * UnsafeRawPointer(y + i + 8).loadUnaligned(as: V.self)
+            i += 16
+        }
+        var s = (a0 + a1).sum()
+        while i < n { s += x[i] * y[i]; i += 1 }
+        return s
+    }
+
+    /// `w[r] −= Σ_i h_i · V[i][r]` for r in `rows`, four basis vectors per sweep over the rows.
+    @inline(__always)
+    static func _subtractCombination(_ basis: UnsafePointer<Double>, count m: Int, stride n: Int,
+                                     coefficients h: UnsafePointer<Double>, from w: UnsafeMutablePointer<Double>,
+                                     rows: Range<Int>) {
+        var i = 0
+        while i + 4 <= m {
+            let c0 = h[i], c1 = h[i + 1], c2 = h[i + 2], c3 = h[i + 3]
+            let v0 = basis + i * n, v1 = v0 + n, v2 = v1 + n, v3 = v2 + n
+            for r in rows { w[r] = w[r] - c0 * v0[r] - c1 * v1[r] - c2 * v2[r] - c3 * v3[r] }
+            i += 4
+        }
+        while i < m {
+            let c = h[i], vi = basis + i * n
+            for r in rows { w[r] -= c * vi[r] }
+            i += 1
+        }
+    }
+
 }

@@ -22,7 +22,9 @@ import VolcanoCore
 ///   0.939–0.945 for umap-learn), so ``UMAPConfiguration`` defaults to `.serial`.
 /// Random negatives come from one ``SeededGenerator`` stream per vertex. The negatives of one
 /// positive sample are scored in groups of up to 8 against the vertex position at the start of
-/// the group (then applied in order), which removes a serial dependency from the hot loop.
+/// the group, the first group before the attraction (then applied in order): the power
+/// evaluations of a sample no longer wait for one another, which removes most of the serial
+/// dependency from the hot loop (umap-learn scores each negative after the previous push).
 public struct LayoutOptimizer: Sendable {
     /// How the SGD updates are ordered.
     public enum Schedule: String, Sendable, Codable {
@@ -41,6 +43,9 @@ public struct LayoutOptimizer: Sendable {
     public var repulsionStrength: Float = 1
     /// Update order.
     public var schedule: Schedule = .serial
+    /// 2-D parallel and transform sweeps eight vertices at a time (same bits as one at a time;
+    /// off only to test that).
+    var _vertexLanes = true
 
     public init(curve: CurveParameters, nEpochs: Int, learningRate: Float = 1, negativeSampleRate: Int = 5,
                 repulsionStrength: Float = 1, schedule: Schedule = .serial) {
@@ -99,6 +104,7 @@ public struct LayoutOptimizer: Sendable {
         var snapshot = [Float](repeating: 0, count: tailIsHead ? nHead * dim : 0)
         let serial = schedule == .serial
         let nEpochs = self.nEpochs, lr = self.learningRate
+        let lanes = dim == 2 && _vertexLanes
 
         head.withUnsafeMutableBufferPointer { hb in
         tail.withUnsafeMutableBufferPointer { tb in
@@ -144,6 +150,30 @@ public struct LayoutOptimizer: Sendable {
                         if NS.p[e] > fe { continue }
                         let t = Int(C.p[e])
                         let other = readOthers.p + t * dim
+                        NS.p[e] += E.p[e]
+                        let nNeg = max(0, Int((fe - NN.p[e]) / EN.p[e]))
+                        // Negatives in groups of up to 8, each scored against the position at the
+                        // start of its group (the first group before the attraction): the power
+                        // evaluations are independent of each other and of the attraction's (no
+                        // serial dependency through `current`); the clipped pushes are applied in order.
+                        @inline(__always) func score(_ group: Int) {
+                            // Squared distances go through memory and are loaded as one vector
+                            // after the group (inserting lane by lane into a SIMD8 stalled
+                            // every sample on a failed store-to-load forward).
+                            for s in 0..<group {
+                                let m = Int(truncatingIfNeeded: ((R.p[j].next() >> 32) &* UInt64(nTail)) >> 32)
+                                let o = (tailIsHead && m == j) ? current : readOthers.p + m * dim
+                                squared[s] = Self._squaredDistance(current, o, dim)
+                                partner[s] = o
+                            }
+                            for s in group..<8 { squared[s] = 1 }
+                            let q2 = UnsafeRawPointer(squared.baseAddress!).loadUnaligned(as: SIMD8<Float>.self)
+                            // All powers of the group in one vector evaluation.
+                            let c = (2 * gamma * b) / ((0.001 + q2) * (a * Self._power(q2, b) + 1))
+                            for s in 0..<group { coefficient[s] = q2[s] > 0 ? c[s] : 0 }
+                        }
+                        var remaining = nNeg, group = min(remaining, 8)
+                        if group > 0 { score(group) }
                         let d2 = Self._squaredDistance(current, other, dim)
                         var g: Float = 0
                         if d2 > 0 {
@@ -155,39 +185,140 @@ public struct LayoutOptimizer: Sendable {
                         } else {
                             Self._push(current, other, g, alpha * doubleAttraction, dim)
                         }
-                        NS.p[e] += E.p[e]
-                        let nNeg = Int((fe - NN.p[e]) / EN.p[e])
-                        if nNeg > 0 {
-                            // Negatives in groups of up to 8, each scored against the position at the
-                            // start of its group: the power evaluations are independent (no serial
-                            // dependency through `current`), then the clipped pushes are applied in order.
-                            var remaining = nNeg
-                            while remaining > 0 {
-                                let group = min(remaining, 8)
-                                remaining -= group
-                                // Squared distances go through memory and are loaded as one vector
-                                // after the group (inserting lane by lane into a SIMD8 stalled
-                                // every sample on a failed store-to-load forward).
-                                for s in 0..<group {
-                                    let m = Int(truncatingIfNeeded: ((R.p[j].next() >> 32) &* UInt64(nTail)) >> 32)
-                                    let o = (tailIsHead && m == j) ? current : readOthers.p + m * dim
-                                    squared[s] = Self._squaredDistance(current, o, dim)
-                                    partner[s] = o
-                                }
-                                for s in group..<8 { squared[s] = 1 }
-                                let q2 = UnsafeRawPointer(squared.baseAddress!).loadUnaligned(as: SIMD8<Float>.self)
-                                // All powers of the group in one vector evaluation.
-                                let c = (2 * gamma * b) / ((0.001 + q2) * (a * Self._power(q2, b) + 1))
-                                for s in 0..<group { coefficient[s] = q2[s] > 0 ? c[s] : 0 }
-                                for s in 0..<group where coefficient[s] > 0 {
-                                    Self._push(current, partner[s], coefficient[s], alpha, dim)
-                                }
+                        while group > 0 {
+                            for s in 0..<group where coefficient[s] > 0 {
+                                Self._push(current, partner[s], coefficient[s], alpha, dim)
                             }
-                            NN.p[e] += Double(nNeg) * EN.p[e]
+                            remaining -= group
+                            group = min(remaining, 8)
+                            if group > 0 { score(group) }
                         }
+                        if nNeg > 0 { NN.p[e] += Double(nNeg) * EN.p[e] }
                     }
                 }
               }}}
+            }
+
+            // The 2-D sweep of the parallel schedule and of transform, eight head vertices at a time
+            // in the lanes of SIMD8 vectors. A head vertex there only reads fixed positions (the
+            // snapshot or the reference) besides its own, so the vertices are independent: each lane
+            // walks one vertex's due edges with that vertex's random stream and performs, lane for
+            // lane, the float operations of `sweep` in the same order (the same bits), while the
+            // eight dependency chains overlap instead of one waiting on its own latency.
+            func sweepLanes(_ rows: Range<Int>, epoch: Int, alpha: Float) {
+                typealias V = SIMD8<Float>
+                let fe = Double(epoch)
+                let O = readOthers.p, h = H.p
+                let attractionScale = (-2 * a) * b, repulsionScale = (2 * gamma) * b
+                let step = alpha * doubleAttraction
+                // Lane-indexed values live in memory, written element by element and read as vectors
+                // (inserting into a vector register by a variable lane index goes through memory anyway).
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 32) { ints in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * 8 + 3 * 64) { floats in
+                    let vertex = ints.baseAddress!, edge = vertex + 8, end = vertex + 16
+                    let negatives = vertex + 24
+                    let lx = floats.baseAddress!, ly = lx + 8, ox = lx + 16, oy = lx + 24
+                    let px = lx + 32, py = px + 64, coefficient = py + 64
+                    @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+                    @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+                    var next = rows.lowerBound
+                    // Moves lane l to its next due edge, taking new vertices from `rows` as its
+                    // vertex runs out (its position written back); vertex −1 = lane idle.
+                    func advance(_ l: Int) {
+                        var e = edge[l]
+                        while true {
+                            while e < end[l] && NS.p[e] > fe { e += 1 }
+                            if e < end[l] { edge[l] = e; return }
+                            if vertex[l] >= 0 { h[2 * vertex[l]] = lx[l]; h[2 * vertex[l] + 1] = ly[l] }
+                            guard next < rows.upperBound else { vertex[l] = -1; return }
+                            let j = next
+                            next += 1
+                            vertex[l] = j; e = RS.p[j]; end[l] = RS.p[j + 1]
+                            lx[l] = h[2 * j]; ly[l] = h[2 * j + 1]
+                        }
+                    }
+                    for l in 0..<8 { vertex[l] = -1; edge[l] = 0; end[l] = 0; lx[l] = 0; ly[l] = 0; advance(l) }
+                    while true {
+                        // the partner of each lane's due edge (idle lanes see themselves: no move)
+                        var busy = false
+                        for l in 0..<8 {
+                            if vertex[l] >= 0 {
+                                busy = true
+                                let t = Int(C.p[edge[l]])
+                                ox[l] = O[2 * t]; oy[l] = O[2 * t + 1]
+                            } else {
+                                ox[l] = lx[l]; oy[l] = ly[l]
+                            }
+                        }
+                        if !busy { break }
+                        // negative samples due with each edge
+                        var most = 0
+                        for l in 0..<8 {
+                            negatives[l] = 0
+                            guard vertex[l] >= 0 else { continue }
+                            let e = edge[l]
+                            NS.p[e] += E.p[e]
+                            let count = Int((fe - NN.p[e]) / EN.p[e])
+                            if count > 0 {
+                                negatives[l] = count
+                                most = max(most, count)
+                                NN.p[e] += Double(count) * EN.p[e]
+                            }
+                        }
+                        var cx = load(lx), cy = load(ly)
+                        // Draws the negatives done..<done+size of each lane (as many as it has) and
+                        // scores them against the lanes' positions (cx, cy), stored in lx, ly.
+                        @inline(__always) func score(_ done: Int, _ size: Int, _ cx: V, _ cy: V) {
+                            for l in 0..<8 {
+                                let count = max(0, min(negatives[l] - done, 8))
+                                let j = vertex[l]
+                                for s in 0..<count {
+                                    let m = Int(truncatingIfNeeded: ((R.p[j].next() >> 32) &* UInt64(nTail)) >> 32)
+                                    let same = tailIsHead && m == j
+                                    px[8 * s + l] = same ? lx[l] : O[2 * m]
+                                    py[8 * s + l] = same ? ly[l] : O[2 * m + 1]
+                                }
+                                for s in count..<size { px[8 * s + l] = lx[l]; py[8 * s + l] = ly[l] }
+                            }
+                            for s in 0..<size {
+                                let u = cx - load(px + 8 * s), v = cy - load(py + 8 * s)
+                                let q2 = u * u + v * v
+                                let apart = q2 .> 0
+                                let safe = q2.replacing(with: 1, where: .!apart)
+                                let c = repulsionScale / ((0.001 + safe) * (a * Self._power(safe, b) + 1))
+                                store(c.replacing(with: 0, where: .!apart), coefficient + 8 * s)
+                            }
+                        }
+                        // in groups of up to 8 per lane, scored against the lane's position at the
+                        // start of its group (the first before the attraction), pushed in order (as `sweep`)
+                        var done = 0, size = min(most, 8)
+                        if size > 0 { score(0, size, cx, cy) }
+                        // attraction along each lane's due edge (idle lanes see themselves: no move)
+                        let x = cx - load(ox), y = cy - load(oy)
+                        let d2 = x * x + y * y
+                        let apart = d2 .> 0
+                        let safe = d2.replacing(with: 1, where: .!apart)
+                        let pb = Self._power(safe, b)
+                        let g = ((attractionScale * pb / safe) / (a * pb + 1)).replacing(with: 0, where: .!apart)
+                        cx = cx + Self._clip(g * x) * step
+                        cy = cy + Self._clip(g * y) * step
+                        while size > 0 {
+                            for s in 0..<size {
+                                let c = load(coefficient + 8 * s)
+                                let push = c .> 0
+                                let nx = cx + Self._clip(c * (cx - load(px + 8 * s))) * alpha
+                                let ny = cy + Self._clip(c * (cy - load(py + 8 * s))) * alpha
+                                cx = cx.replacing(with: nx, where: push)
+                                cy = cy.replacing(with: ny, where: push)
+                            }
+                            done += size
+                            size = min(most - done, 8)
+                            if size > 0 { store(cx, lx); store(cy, ly); score(done, size, cx, cy) }
+                        }
+                        store(cx, lx); store(cy, ly)
+                        for l in 0..<8 where vertex[l] >= 0 { edge[l] += 1; advance(l) }
+                    }
+                }}
             }
 
             var alpha = lr
@@ -196,7 +327,9 @@ public struct LayoutOptimizer: Sendable {
                     sweep(0..<nHead, epoch: epoch, alpha: alpha)
                 } else {
                     if tailIsHead { S.p.update(from: H.p, count: nHead * dim) }
-                    Parallel.forRanges(nHead, minChunk: 64) { rows in sweep(rows, epoch: epoch, alpha: alpha) }
+                    Parallel.forRanges(nHead, minChunk: 64) { rows in
+                        if lanes { sweepLanes(rows, epoch: epoch, alpha: alpha) } else { sweep(rows, epoch: epoch, alpha: alpha) }
+                    }
                 }
                 alpha = lr * (1 - Float(epoch) / Float(nEpochs))
                 progress?(ProgressUpdate(stage: "UMAP layout", completed: epoch + 1, total: nEpochs, unit: "epochs"))
@@ -305,6 +438,13 @@ public struct LayoutOptimizer: Sendable {
     @inline(__always)
     static func _clip(_ v: SIMD4<Float>) -> SIMD4<Float> {
         let four = SIMD4<Float>(repeating: 4), minusFour = SIMD4<Float>(repeating: -4)
+        return v.replacing(with: minusFour, where: v .< minusFour).replacing(with: four, where: v .> four)
+    }
+
+    /// Each lane of `v` clipped to ±4 (as the scalar `v > 4 ? 4 : (v < -4 ? -4 : v)`).
+    @inline(__always)
+    static func _clip(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        let four = SIMD8<Float>(repeating: 4), minusFour = SIMD8<Float>(repeating: -4)
         return v.replacing(with: minusFour, where: v .< minusFour).replacing(with: four, where: v .> four)
     }
 

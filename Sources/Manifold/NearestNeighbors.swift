@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import Synchronization
 import VolcanoCore
 
 /// The dissimilarity between two feature vectors.
@@ -136,6 +137,52 @@ public enum NearestNeighbors {
         return (values, norms)
     }
 
+    /// Merges one row of a distance tile into a query's sorted list of the `kept` best
+    /// (distance, index): 16 columns at a time are compared with the current worst first, so
+    /// the common case (nothing closer) costs one vector compare; candidates are then inserted
+    /// in column order exactly as a one-by-one scan would. `skip` = a column to ignore (−1: none).
+    @inline(__always)
+    static func _scan(_ row: UnsafePointer<Float>, count: Int, firstColumn: Int, queryNorm qi: Float,
+                      referenceNorms rn: UnsafePointer<Float>, metric: DistanceMetric, skip: Int,
+                      distances dl: UnsafeMutablePointer<Float>, indices il: UnsafeMutablePointer<Int32>, kept kk: Int) {
+        typealias V = SIMD16<Float>
+        @inline(__always) func distance(_ lj: Int) -> Float {
+            switch metric {
+            case .euclidean: return max(0, qi + rn[firstColumn + lj] - 2 * row[lj])
+            case .cosine: return 1 - row[lj]
+            }
+        }
+        var worst = dl[kk - 1]
+        func consider(_ lj: Int) {
+            let dist = distance(lj)
+            guard dist < worst, firstColumn + lj != skip else { return }
+            var p = kk - 1
+            while p > 0 && dl[p - 1] > dist {
+                dl[p] = dl[p - 1]; il[p] = il[p - 1]; p -= 1
+            }
+            dl[p] = dist; il[p] = Int32(firstColumn + lj)
+            worst = dl[kk - 1]
+        }
+        var lj = 0
+        while lj + 16 <= count {
+            let g = UnsafeRawPointer(row + lj).loadUnaligned(as: V.self)
+            let dist: V
+            switch metric {
+            case .euclidean:
+                let norms = UnsafeRawPointer(rn + firstColumn + lj).loadUnaligned(as: V.self)
+                let raw = (V(repeating: qi) + norms) - 2 * g
+                dist = raw.replacing(with: 0, where: raw .< 0)
+            case .cosine:
+                dist = 1 - g
+            }
+            if any(dist .< V(repeating: worst)) {
+                for t in lj..<(lj + 16) { consider(t) }
+            }
+            lj += 16
+        }
+        while lj < count { consider(lj); lj += 1 }
+    }
+
     static let _queryBlock = 256
     static let _referenceBlock = 2048
 
@@ -150,59 +197,52 @@ public enum NearestNeighbors {
         var candD = [Float](repeating: .infinity, count: nq * kk)
         var candI = [Int32](repeating: -1, count: nq * kk)
         let qb = _queryBlock, rb = _referenceBlock
-        var tile = [Float](repeating: 0, count: qb * rb)
         let blocks = (nq + qb - 1) / qb
+        let finished = Atomic<Int>(0)
         q.values.withUnsafeBufferPointer { qv in
         r.values.withUnsafeBufferPointer { rv in
         q.norms.withUnsafeBufferPointer { qn in
         r.norms.withUnsafeBufferPointer { rn in
         candD.withUnsafeMutableBufferPointer { cd in
         candI.withUnsafeMutableBufferPointer { ci in
-        tile.withUnsafeMutableBufferPointer { tb in
             let cdp = UnsafeSendablePointer(cd.baseAddress!), cip = UnsafeSendablePointer(ci.baseAddress!)
-            let tp = UnsafeSendablePointer(tb.baseAddress!)
+            let qvp = UnsafeSendablePointer(UnsafeMutablePointer(mutating: qv.baseAddress!))
+            let rvp = UnsafeSendablePointer(UnsafeMutablePointer(mutating: rv.baseAddress!))
             let qnp = UnsafeSendablePointer(UnsafeMutablePointer(mutating: qn.baseAddress!))
             let rnp = UnsafeSendablePointer(UnsafeMutablePointer(mutating: rn.baseAddress!))
-            for b in 0..<blocks {
-                let q0 = b * qb, qc = min(qb, nq - q0)
-                var r0 = 0
-                while r0 < nr {
-                    let rc = min(rb, nr - r0)
-                    vssl_sgemm(false, true, Int32(qc), Int32(rc), Int32(d), 1,
-                               qv.baseAddress! + q0 * d, Int32(d), rv.baseAddress! + r0 * d, Int32(d), 0,
-                               tb.baseAddress!, Int32(rc))
-                    let rStart = r0
-                    Parallel.forRanges(qc, minChunk: 16) { rows in
-                        for li in rows {
-                            let i = q0 + li
-                            let row = tp.p + li * rc
-                            let dl = cdp.p + i * kk, il = cip.p + i * kk
-                            let qi = qnp.p[i]
-                            var worst = dl[kk - 1]
-                            for lj in 0..<rc {
-                                let j = rStart + lj
-                                let dist: Float
-                                switch metric {
-                                case .euclidean: dist = max(0, qi + rnp.p[j] - 2 * row[lj])
-                                case .cosine: dist = 1 - row[lj]
-                                }
-                                if dist < worst {
-                                    if excludeSelf && j == i { continue }
-                                    var p = kk - 1
-                                    while p > 0 && dl[p - 1] > dist {
-                                        dl[p] = dl[p - 1]; il[p] = il[p - 1]; p -= 1
-                                    }
-                                    dl[p] = dist; il[p] = Int32(j)
-                                    worst = dl[kk - 1]
-                                }
+            // Each thread takes whole blocks of query rows with its own tile and serial sgemm:
+            // one parallel region for the search, not one per tile.
+            let scanBlocks = { (range: Range<Int>) in
+                var tile = [Float](repeating: 0, count: qb * rb)
+                tile.withUnsafeMutableBufferPointer { tb in
+                    let tp = tb.baseAddress!
+                    for b in range {
+                        let q0 = b * qb, qc = min(qb, nq - q0)
+                        var r0 = 0
+                        while r0 < nr {
+                            let rc = min(rb, nr - r0)
+                            vssl_sgemm(false, true, Int32(qc), Int32(rc), Int32(d), 1,
+                                       qvp.p + q0 * d, Int32(d), rvp.p + r0 * d, Int32(d), 0, tp, Int32(rc))
+                            for li in 0..<qc {
+                                let i = q0 + li
+                                _scan(tp + li * rc, count: rc, firstColumn: r0, queryNorm: qnp.p[i], referenceNorms: rnp.p,
+                                      metric: metric, skip: excludeSelf ? i : -1,
+                                      distances: cdp.p + i * kk, indices: cip.p + i * kk, kept: kk)
                             }
+                            r0 += rc
                         }
+                        let done = finished.add(qc, ordering: .relaxed).newValue
+                        progress?(ProgressUpdate(stage: "nearest neighbours", completed: done, total: nq, unit: "points"))
                     }
-                    r0 += rc
                 }
-                progress?(ProgressUpdate(stage: "nearest neighbours", completed: q0 + qc, total: nq, unit: "points"))
             }
-        }}}}}}}
+            let chunks = Parallel.chunkCount(blocks)
+            if chunks == 1 {
+                scanBlocks(0..<blocks)
+            } else {
+                SerialBLAS.run { Parallel.forRanges(blocks) { scanBlocks($0) } }
+            }
+        }}}}}}
         // Exact distances for the candidates, then a stable sort by (distance, index).
         var outD = [Float](repeating: 0, count: nq * k)
         var outI = [Int32](repeating: 0, count: nq * k)

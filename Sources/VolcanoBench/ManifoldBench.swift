@@ -63,8 +63,10 @@ struct ManifoldBench: ParsableCommand {
         if !testRows.isEmpty {
             let test = x.selectingRows(testRows)
             let t2 = Date(), c2 = Self.cpuSeconds()
-            let placed = try map.transform(test)
+            let transformPhases = PhaseClock(start: t2)
+            let placed = try map.transform(test, progress: { transformPhases.mark($0.stage) })
             result["transform_seconds"] = Date().timeIntervalSince(t2)
+            result["transform_phase_start_seconds"] = transformPhases.starts
             result["transform_cpu_seconds"] = Self.cpuSeconds() - c2
             result["transform_n"] = test.rows
             if let y {

@@ -93,6 +93,25 @@ public enum Parallel {
     }
 }
 
+/// Regions in which BLAS runs on one thread because our own threads already split the work
+/// (each calling serial BLAS on its share): no nested thread pools, no BLAS workers
+/// spin-yielding beside ours.
+public enum SerialBLAS {
+    /// Serialises the regions, so that two callers running concurrently (for example tests
+    /// in parallel) never interleave the switch and the restore of the process-wide BLAS
+    /// thread count. BLAS calls made elsewhere meanwhile simply run on one thread.
+    private static let region = Mutex(())
+
+    /// Runs `body` with BLAS on one thread, then restores it to ``Threads/count``.
+    public static func run<R>(_ body: () -> R) -> R {
+        region.withLock { _ in
+            vssl_blas_set_threads(1)
+            defer { vssl_blas_set_threads(Int32(Threads.count)) }
+            return body()
+        }
+    }
+}
+
 /// Carries a value (a buffer, a non-escaping closure) into `Parallel` / Dispatch workers.
 /// Safe only because the parallel loops wait for every chunk before returning and each chunk
 /// writes disjoint memory by contract.
