@@ -1,4 +1,3 @@
-import Foundation
 import VolcanoCore
 
 /// HDBSCAN (Campello, Moulavi & Sander 2013; McInnes & Healy 2017) with excess-of-mass
