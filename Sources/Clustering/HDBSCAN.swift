@@ -1,4 +1,3 @@
-import Foundation
 import VolcanoCore
 
 /// HDBSCAN (Campello, Moulavi & Sander 2013; McInnes & Healy 2017) with excess-of-mass
@@ -7,8 +6,9 @@ import VolcanoCore
 /// 1. Core distance of a point = distance to its `minSamples`-th nearest **other** point
 ///    (the `hdbscan` package's convention; scikit-learn's `HDBSCAN(min_samples=m)` counts the
 ///    point itself, i.e. equals ours with `minSamples = m − 1`).
-/// 2. Mutual reachability `max(core_a, core_b, ‖a − b‖)`; its minimum spanning tree (Prim,
-///    O(n²) time, O(n) memory, parallel scans); the single-linkage tree of the MST.
+/// 2. Mutual reachability `max(core_a, core_b, ‖a − b‖)`; its minimum spanning tree (Borůvka
+///    over a kd-tree, ``boruvkaMST``, taken in Prim's order from point 0 as the package's exact
+///    path); the single-linkage tree of the MST.
 /// 3. The tree is condensed with `minClusterSize` (a split side with fewer points is "points
 ///    falling out"); cluster stability `Σ_p (λ_p − λ_birth)` with λ = 1 / distance.
 /// 4. Excess of mass: a cluster is kept iff its stability is at least the summed stability of
@@ -55,21 +55,11 @@ public struct HDBSCAN: Sendable {
         let ms = minSamples ?? minClusterSize
         guard ms >= 1 else { throw InputError("HDBSCAN: min samples must be at least 1, got \(ms)") }
         let k = Swift.max(1, Swift.min(n - 1, ms))
-        let nn = exactNeighbors(points, dimension: dimension, k: k)
-        var core = [Double](repeating: 0, count: n)
-        // The BLAS distances pick the neighbours; the core distance itself is recomputed by direct
-        // differences (as the reference does) so that ties in mutual reachability stay ties.
-        for i in 0..<n {
-            var worst = 0.0
-            for t in 0..<k {
-                let j = nn.indices[i * k + t]
-                var acc = 0.0
-                for c in 0..<dimension { let v = points[i * dimension + c] - points[j * dimension + c]; acc += v * v }
-                worst = Swift.max(worst, acc.squareRoot())
-            }
-            core[i] = worst
-        }
-        let mst = Self.primMST(points, dimension: dimension, core: core)
+        let kd = KDTree(points: points, dimension: dimension)
+        let nn = kd.nearestNeighbors(k: k)
+        // exact sums of squared differences (as the reference), so ties in mutual reachability stay ties
+        let core = (0..<n).map { nn.squaredDistances[$0 * k + k - 1].squareRoot() }
+        let mst = boruvkaMST(tree: kd, core: core, neighbors: nn.indices, k: k)
         let tree = Self.singleLinkage(n: n, edges: mst)
         let (labels, probabilities, count) = Self.extractClusters(tree, minClusterSize: minClusterSize)
         return Result(labels: labels, probabilities: probabilities, clusterCount: count, singleLinkage: tree)
@@ -79,131 +69,6 @@ public struct HDBSCAN: Sendable {
     @_disfavoredOverload
     public func fit(points: [Float], dimension: Int) throws -> Result {
         try fit(points: points.map(Double.init), dimension: dimension)
-    }
-
-    // MARK: - minimum spanning tree of mutual reachability (Prim)
-
-    /// Table size from which one Prim step is split between threads. Below it a step is a few
-    /// tens of microseconds and waking a second thread for each of the n steps costs more than
-    /// it saves (5936 × 20: 0.26 s with the split from 2048, 0.20 s serial below 8192).
-    static let primParallelFrom = 8192
-
-    static func primMST(_ points: [Double], dimension d: Int, core: [Double],
-                        parallelFrom: Int = primParallelFrom) -> [(a: Int, b: Int, weight: Double)] {
-        let n = core.count
-        // Same traversal as the hdbscan package's exact path: start at point 0, the next point
-        // is the first (lowest index) strict minimum of the current reachability `best`.
-        // Points outside the tree are kept in a compacted, transposed (d × m) table so the
-        // distance loop vectorises. A point whose `best` has reached its own core distance can
-        // never improve (mutual reachability ≥ core): it leaves the table for a min-heap keyed
-        // by (best, index), which keeps the selection order identical.
-        var ids = Array(0..<n)
-        var xt = [Double](repeating: 0, count: d * n)
-        for i in 0..<n { for c in 0..<d { xt[c * n + i] = points[i * d + c] } }
-        var coreC = core
-        var best = [Double](repeating: .infinity, count: n)
-        var from = [Int](repeating: 0, count: n)
-        var position = Array(0..<n)  // position of a point in the table (valid while in it)
-        var inTable = [Bool](repeating: true, count: n)
-        var m = n, stale = 0
-        var saturated = SaturatedHeap()
-        var edges = [(a: Int, b: Int, weight: Double)]()
-        edges.reserveCapacity(n - 1)
-        var current = 0
-        let chunks = Swift.max(1, Threads.count)
-        var partBest = [(Double, Int)](repeating: (.infinity, -1), count: chunks)
-        var partSaturated = [[Int]](repeating: [], count: chunks)
-        var p = [Double](repeating: 0, count: d)
-        var scratch = [Double](repeating: 0, count: n)
-        for _ in 1..<n {
-            let pcore = core[current]
-            for c in 0..<d { p[c] = points[current * d + c] }
-            if inTable[current] {
-                let pos = position[current]
-                coreC[pos] = .infinity
-                best[pos] = .infinity
-                inTable[current] = false
-                stale += 1
-            }
-            if stale * 2 > m {
-                var w = 0
-                for t in 0..<m where coreC[t] != .infinity {
-                    ids[w] = ids[t]; coreC[w] = coreC[t]; best[w] = best[t]; from[w] = from[t]
-                    for c in 0..<d { xt[c * n + w] = xt[c * n + t] }
-                    position[ids[w]] = w
-                    w += 1
-                }
-                m = w
-                stale = 0
-            }
-            let count = m
-            let parts = count >= parallelFrom ? chunks : 1
-            let cur = current
-            xt.withUnsafeBufferPointer { xb in
-                coreC.withUnsafeBufferPointer { kb in
-                    best.withUnsafeMutableBufferPointer { bb in
-                        from.withUnsafeMutableBufferPointer { fb in
-                            p.withUnsafeBufferPointer { pb in
-                                scratch.withUnsafeMutableBufferPointer { sb in
-                                    partBest.withUnsafeMutableBufferPointer { ob in
-                                        partSaturated.withUnsafeMutableBufferPointer { qb in
-                                            let x = xb.baseAddress!, kc = kb.baseAddress!, b = bb.baseAddress!
-                                            let f = fb.baseAddress!, pp = pb.baseAddress!, acc = sb.baseAddress!
-                                            let out = ob.baseAddress!, sat = qb.baseAddress!
-                                            let body: (Int) -> Void = { part in
-                                                let r = Parallel.range(chunk: part, of: parts, count: count)
-                                                let lo = r.lowerBound, hi = r.upperBound
-                                                squaredDistancesToColumns(pp, x, stride: n, dimension: d, lo..<hi, into: acc)
-                                                var bd = Double.infinity, bi = -1
-                                                for t in lo..<hi {
-                                                    let kt = kc[t]
-                                                    if kt == .infinity { continue }
-                                                    let mr = Swift.max(Swift.max(pcore, kt), acc[t].squareRoot())
-                                                    if mr < b[t] {
-                                                        b[t] = mr; f[t] = cur
-                                                        if mr <= kt { sat[part].append(t); continue }
-                                                    }
-                                                    if b[t] < bd { bd = b[t]; bi = t }
-                                                }
-                                                out[part] = (bd, bi)
-                                            }
-                                            if parts == 1 { body(0) } else {
-                                                let box = UnsafeSendable(body)
-                                                DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            // move newly saturated points to the heap
-            for part in 0..<parts {
-                for t in partSaturated[part] {
-                    saturated.push(best[t], ids[t], from[t])
-                    inTable[ids[t]] = false
-                    coreC[t] = .infinity
-                    best[t] = .infinity
-                    stale += 1
-                }
-                partSaturated[part].removeAll(keepingCapacity: true)
-            }
-            var bd = Double.infinity, bi = -1
-            for part in 0..<parts where partBest[part].1 >= 0 && (bi < 0 || partBest[part].0 < bd) {
-                bd = partBest[part].0; bi = partBest[part].1
-            }
-            if let top = saturated.top, bi < 0 || top.weight < bd || (top.weight == bd && top.id < ids[bi]) {
-                saturated.pop()
-                edges.append((top.from, top.id, top.weight))
-                current = top.id
-            } else {
-                edges.append((from[bi], ids[bi], bd))
-                current = ids[bi]
-            }
-        }
-        return edges
     }
 
     /// Single-linkage tree of MST edges (stable sort by weight, union–find labelling as the
@@ -340,41 +205,5 @@ public struct HDBSCAN: Sendable {
             }
         }
         return (labels, probabilities, count)
-    }
-}
-
-/// Min-heap of (weight, point id, tree neighbour), ordered by weight then id.
-struct SaturatedHeap {
-    private var items: [(weight: Double, id: Int, from: Int)] = []
-
-    var top: (weight: Double, id: Int, from: Int)? { items.first }
-
-    private static func less(_ a: (weight: Double, id: Int, from: Int), _ b: (weight: Double, id: Int, from: Int)) -> Bool {
-        a.weight < b.weight || (a.weight == b.weight && a.id < b.id)
-    }
-
-    mutating func push(_ weight: Double, _ id: Int, _ from: Int) {
-        items.append((weight, id, from))
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !Self.less(items[i], items[parent]) { break }
-            items.swapAt(i, parent); i = parent
-        }
-    }
-
-    mutating func pop() {
-        let last = items.removeLast()
-        if items.isEmpty { return }
-        items[0] = last
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < items.count && Self.less(items[l], items[m]) { m = l }
-            if r < items.count && Self.less(items[r], items[m]) { m = r }
-            if m == i { break }
-            items.swapAt(i, m); i = m
-        }
     }
 }

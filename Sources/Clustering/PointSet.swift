@@ -28,14 +28,28 @@ func rowSquaredNorms(_ x: UnsafePointer<Double>, rows n: Int, dimension d: Int) 
 }
 
 /// `out[t] = ‖p − x_t‖²` for the entries `t` in `range` of a transposed table (coordinate c of entry
-/// t at `table[c · stride + t]`): 16 entries at a time with their sums kept in registers over the
+/// t at `table[c · stride + t]`): 32 (then 16, 8) entries at a time with their sums kept in registers over the
 /// d coordinates. Per entry the operations are those of the scalar loop over c = 0, 1, …, so the
-/// sums are the same bits. The nearest-point scans of HDBSCAN's Prim and Ward's chain.
+/// sums are the same bits. The leaf scans of the kd-tree and the nearest-point scans of Ward's chain.
 @inline(__always)
 func squaredDistancesToColumns(_ p: UnsafePointer<Double>, _ table: UnsafePointer<Double>, stride n: Int,
                                dimension d: Int, _ range: Range<Int>, into out: UnsafeMutablePointer<Double>) {
     typealias V = SIMD8<Double>
     var t0 = range.lowerBound
+    while t0 + 32 <= range.upperBound {  // four independent sums hide the addition latency
+        let x = table + t0
+        var a0 = V.zero, a1 = V.zero, a2 = V.zero, a3 = V.zero
+        for c in 0..<d {
+            let row = UnsafeRawPointer(x + c * n), pc = V(repeating: p[c])
+            let z0 = pc - row.loadUnaligned(as: V.self), z1 = pc - row.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let z2 = pc - row.loadUnaligned(fromByteOffset: 128, as: V.self), z3 = pc - row.loadUnaligned(fromByteOffset: 192, as: V.self)
+            a0 += z0 * z0; a1 += z1 * z1; a2 += z2 * z2; a3 += z3 * z3  // 0 + z² = z² exactly
+        }
+        let o = UnsafeMutableRawPointer(out + t0)
+        o.storeBytes(of: a0, as: V.self); o.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+        o.storeBytes(of: a2, toByteOffset: 128, as: V.self); o.storeBytes(of: a3, toByteOffset: 192, as: V.self)
+        t0 += 32
+    }
     while t0 + 16 <= range.upperBound {
         var z0 = V(repeating: p[0]) - UnsafeRawPointer(table + t0).loadUnaligned(as: V.self)
         var z1 = V(repeating: p[0]) - UnsafeRawPointer(table + t0 + 8).loadUnaligned(as: V.self)
@@ -51,6 +65,18 @@ func squaredDistancesToColumns(_ p: UnsafePointer<Double>, _ table: UnsafePointe
         UnsafeMutableRawPointer(out + t0).storeBytes(of: a0, as: V.self)
         UnsafeMutableRawPointer(out + t0 + 8).storeBytes(of: a1, as: V.self)
         t0 += 16
+    }
+    if t0 + 8 <= range.upperBound {
+        var z = V(repeating: p[0]) - UnsafeRawPointer(table + t0).loadUnaligned(as: V.self)
+        var a = z * z
+        var c = 1
+        while c < d {
+            z = V(repeating: p[c]) - UnsafeRawPointer(table + c * n + t0).loadUnaligned(as: V.self)
+            a += z * z
+            c += 1
+        }
+        UnsafeMutableRawPointer(out + t0).storeBytes(of: a, as: V.self)
+        t0 += 8
     }
     for t in t0..<range.upperBound {
         var v = p[0] - table[t]
