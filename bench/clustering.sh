@@ -2,7 +2,8 @@
 # Clusterers vs scikit-learn (KMeans, SpectralClustering, AgglomerativeClustering(ward)) and the
 # hdbscan package, on 20-D inputs shaped like a UMAP 20-D map (5 tight blobs), n = 3592, 5936,
 # 20000, 100000, in the same run with the same thread count.
-# Writes bench/results/clustering-<method>-<n>.json. BENCH_SIZES="3592 5936" limits the sizes.
+# Writes bench/results/clustering-<method>-<n>.json. BENCH_SIZES="3592 5936" limits the sizes,
+# CLUSTER_METHODS="kmeans hdbscan" the methods.
 # Reference runs that cannot finish (O(n²) memory / O(n³) time) are recorded as not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ n = int(sys.argv[1])
 X, _ = make_blobs(n_samples=n, n_features=20, centers=5, cluster_std=0.5, center_box=(0, 10), random_state=0)
 np.save(sys.argv[2], X.astype(np.float32))
 PYEOF
-  for method in kmeans ward hdbscan spectral; do
+  for method in ${CLUSTER_METHODS:-kmeans ward hdbscan spectral}; do
     # Sub-second fits are timed as the fastest of several in one process on both sides (steady
     # state; one shot at 50 ms measures page faults and the host's noise), long ones once.
     repeats=1

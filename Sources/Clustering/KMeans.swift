@@ -75,27 +75,62 @@ public struct KMeans: Sendable {
     func fitValidated(_ input: [Double], dimension d: Int) -> Result {
         let n = input.count / d
         let k = clusterCount
-        // centre the data
+        // Centre the data: the mean, then the centred copy with the per-feature sums of squares and
+        // the row norms in one pass. Both passes run over fixed blocks of rows whose partial sums are
+        // added in block order: the same bits for every thread count.
+        let blocks = (n + Self.blockRows - 1) / Self.blockRows
+        var partial = [Double](repeating: 0, count: blocks * d)
+        var x = [Double](unsafeUninitializedCapacity: n * d) { _, count in count = n * d }  // every value written below
+        var norms = [Double](repeating: 0, count: n)
         var mean = [Double](repeating: 0, count: d)
-        var x = input
-        var variance = 0.0
-        mean.withUnsafeMutableBufferPointer { mb in
-            x.withUnsafeMutableBufferPointer { xb in
-                let m = mb.baseAddress!, p = xb.baseAddress!
-                for i in 0..<n { for j in 0..<d { m[j] += p[i * d + j] } }
-                for j in 0..<d { m[j] /= Double(n) }
-                for i in 0..<n { for j in 0..<d { p[i * d + j] -= m[j] } }
-                // per-feature sums of squares in one row-major pass (each in row order, as before)
-                var squares = [Double](repeating: 0, count: d)
-                squares.withUnsafeMutableBufferPointer { qb in
-                    let q = qb.baseAddress!
-                    for i in 0..<n { for j in 0..<d { let v = p[i * d + j]; q[j] += v * v } }
+        input.withUnsafeBufferPointer { ib in
+            partial.withUnsafeMutableBufferPointer { pb in
+                let source = UnsafeSendablePointer(UnsafeMutablePointer(mutating: ib.baseAddress!))
+                let sums = UnsafeSendablePointer(pb.baseAddress!)
+                Parallel.forRanges(blocks) { range in
+                    for blk in range {
+                        let acc = sums.p + blk * d
+                        for i in blk * Self.blockRows..<Swift.min(n, (blk + 1) * Self.blockRows) {
+                            for j in 0..<d { acc[j] += source.p[i * d + j] }
+                        }
+                    }
                 }
-                for j in 0..<d { variance += squares[j] / Double(n) }
             }
         }
+        for blk in 0..<blocks { for j in 0..<d { mean[j] += partial[blk * d + j] } }
+        for j in 0..<d { mean[j] /= Double(n) }
+        for t in 0..<partial.count { partial[t] = 0 }
+        input.withUnsafeBufferPointer { ib in
+        x.withUnsafeMutableBufferPointer { xb in
+        norms.withUnsafeMutableBufferPointer { nb in
+        partial.withUnsafeMutableBufferPointer { pb in
+        mean.withUnsafeBufferPointer { mb in
+            let source = UnsafeSendablePointer(UnsafeMutablePointer(mutating: ib.baseAddress!))
+            let centred = UnsafeSendablePointer(xb.baseAddress!), rowNorms = UnsafeSendablePointer(nb.baseAddress!)
+            let squares = UnsafeSendablePointer(pb.baseAddress!), m = UnsafeSendablePointer(UnsafeMutablePointer(mutating: mb.baseAddress!))
+            Parallel.forRanges(blocks) { range in
+                for blk in range {
+                    let q = squares.p + blk * d
+                    for i in blk * Self.blockRows..<Swift.min(n, (blk + 1) * Self.blockRows) {
+                        var s = 0.0
+                        for j in 0..<d {
+                            let v = source.p[i * d + j] - m.p[j]
+                            centred.p[i * d + j] = v
+                            q[j] += v * v
+                            s += v * v
+                        }
+                        rowNorms.p[i] = s
+                    }
+                }
+            }
+        }}}}}
+        var variance = 0.0
+        for j in 0..<d {
+            var column = 0.0
+            for blk in 0..<blocks { column += partial[blk * d + j] }
+            variance += column / Double(n)
+        }
         let tolAbs = variance / Double(d) * tolerance
-        let norms = x.withUnsafeBufferPointer { rowSquaredNorms($0.baseAddress!, rows: n, dimension: d) }
         var best: Result?
         for run in 0..<initCount {
             var rng = SeededGenerator(seed: seed, stream: UInt64(run))
@@ -165,28 +200,11 @@ public struct KMeans: Sendable {
         let n = norms.count, k = clusterCount
         var centers = start
         var labels = [Int](repeating: -1, count: n)
-        var previous = [Int](repeating: -1, count: n)
         var iterations = 0
         var strict = false
         for it in 0..<maxIterations {
             iterations = it + 1
-            assign(x, norms: norms, dimension: d, centers: centers, labels: &labels)
-            var sums = [Double](repeating: 0, count: k * d)
-            var weights = [Double](repeating: 0, count: k)
-            x.withUnsafeBufferPointer { xb in
-                labels.withUnsafeBufferPointer { lb in
-                    sums.withUnsafeMutableBufferPointer { sb in
-                        weights.withUnsafeMutableBufferPointer { wb in
-                            let p = xb.baseAddress!, l = lb.baseAddress!, s = sb.baseAddress!, w = wb.baseAddress!
-                            for i in 0..<n {
-                                let c = l[i], row = p + i * d, acc = s + c * d
-                                w[c] += 1
-                                for j in 0..<d { acc[j] += row[j] }
-                            }
-                        }
-                    }
-                }
-            }
+            var (sums, weights, changed) = assignAndSum(x, norms: norms, dimension: d, centers: centers, labels: &labels)
             relocateEmptyClusters(x, dimension: d, centers: centers, labels: labels, sums: &sums, weights: &weights)
             var shift = 0.0
             for c in 0..<k {
@@ -198,22 +216,34 @@ public struct KMeans: Sendable {
                 }
             }
             centers = sums
-            if labels == previous { strict = true; break }
+            if !changed { strict = true; break }
             if shift <= tolAbs { break }
-            previous = labels
         }
-        if !strict { assign(x, norms: norms, dimension: d, centers: centers, labels: &labels) }
-        var inertia = 0.0
+        if !strict { _ = assignAndSum(x, norms: norms, dimension: d, centers: centers, labels: &labels) }
+        // inertia over the same fixed blocks, added in block order
+        let blocks = (n + Self.blockRows - 1) / Self.blockRows
+        var partial = [Double](repeating: 0, count: blocks)
         x.withUnsafeBufferPointer { xb in
-            centers.withUnsafeBufferPointer { cb in
-                for i in 0..<n {
-                    let row = xb.baseAddress! + i * d, center = cb.baseAddress! + labels[i] * d
-                    var s = 0.0
-                    for j in 0..<d { let v = row[j] - center[j]; s += v * v }
-                    inertia += s
+        centers.withUnsafeBufferPointer { cb in
+        labels.withUnsafeBufferPointer { lb in
+        partial.withUnsafeMutableBufferPointer { pb in
+            let p = UnsafeSendablePointer(UnsafeMutablePointer(mutating: xb.baseAddress!))
+            let cc = UnsafeSendablePointer(UnsafeMutablePointer(mutating: cb.baseAddress!))
+            let l = UnsafeSendablePointer(UnsafeMutablePointer(mutating: lb.baseAddress!)), out = UnsafeSendablePointer(pb.baseAddress!)
+            Parallel.forRanges(blocks) { range in
+                for blk in range {
+                    var total = 0.0
+                    for i in blk * Self.blockRows..<Swift.min(n, (blk + 1) * Self.blockRows) {
+                        let row = p.p + i * d, center = cc.p + l.p[i] * d
+                        var s = 0.0
+                        for j in 0..<d { let v = row[j] - center[j]; s += v * v }
+                        total += s
+                    }
+                    out.p[blk] = total
                 }
             }
-        }
+        }}}}
+        let inertia = partial.reduce(0, +)
         return Result(labels: labels, centers: centers, inertia: inertia, iterations: iterations)
     }
 
@@ -244,35 +274,65 @@ public struct KMeans: Sendable {
         }
     }
 
-    /// Nearest-centre labels, in parallel blocks through BLAS.
-    func assign(_ x: [Double], norms: [Double], dimension d: Int, centers: [Double], labels: inout [Int]) {
-        let n = norms.count, k = clusterCount
+    /// Rows per block of the passes over the data (fixed, so results do not depend on the thread count).
+    static let blockRows = 4096
+
+    /// Nearest-centre labels (in place) with the per-cluster coordinate sums and counts of the new
+    /// labels, and whether any label changed: one pass over the data in fixed blocks (each
+    /// thread's blocks through serial BLAS), block sums added in block order.
+    func assignAndSum(_ x: [Double], norms: [Double], dimension d: Int, centers: [Double],
+                      labels: inout [Int]) -> (sums: [Double], weights: [Double], changed: Bool) {
+        let n = norms.count, k = clusterCount, rowsPerBlock = Self.blockRows
         var cn = [Double](repeating: 0, count: k)
         for c in 0..<k { var s = 0.0; for j in 0..<d { s += centers[c * d + j] * centers[c * d + j] }; cn[c] = s }
-        let blockRows = 4096
-        let blocks = (n + blockRows - 1) / blockRows
+        let blocks = (n + rowsPerBlock - 1) / rowsPerBlock
+        var blockSums = [Double](repeating: 0, count: blocks * k * d)
+        var blockCounts = [Double](repeating: 0, count: blocks * k)
+        var blockChanged = [Bool](repeating: false, count: blocks)
         x.withUnsafeBufferPointer { xb in
-            centers.withUnsafeBufferPointer { cb in
-                labels.withUnsafeMutableBufferPointer { lb in
-                    let lp = lb.baseAddress!
-                    Parallel.forRanges(blocks) { range in
-                        var g = [Double](repeating: 0, count: blockRows * k)
-                        for blk in range {
-                            let r0 = blk * blockRows, rows = Swift.min(blockRows, n - r0)
-                            vssl_dgemm(false, true, Int32(rows), Int32(k), Int32(d), -2, xb.baseAddress! + r0 * d, Int32(d),
-                                       cb.baseAddress!, Int32(d), 0, &g, Int32(k))
-                            for r in 0..<rows {
-                                var best = 0, bestD = Double.infinity
-                                for c in 0..<k {
-                                    let v = g[r * k + c] + cn[c]
-                                    if v < bestD { bestD = v; best = c }
-                                }
-                                lp[r0 + r] = best
+        centers.withUnsafeBufferPointer { cb in
+        cn.withUnsafeBufferPointer { cnb in
+        labels.withUnsafeMutableBufferPointer { lb in
+        blockSums.withUnsafeMutableBufferPointer { sb in
+        blockCounts.withUnsafeMutableBufferPointer { wb in
+        blockChanged.withUnsafeMutableBufferPointer { chb in
+            let p = UnsafeSendablePointer(UnsafeMutablePointer(mutating: xb.baseAddress!))
+            let cp = UnsafeSendablePointer(UnsafeMutablePointer(mutating: cb.baseAddress!))
+            let norm = UnsafeSendablePointer(UnsafeMutablePointer(mutating: cnb.baseAddress!))
+            let lp = UnsafeSendablePointer(lb.baseAddress!), sp = UnsafeSendablePointer(sb.baseAddress!)
+            let wp = UnsafeSendablePointer(wb.baseAddress!), ch = UnsafeSendablePointer(chb.baseAddress!)
+            let work = { (range: Range<Int>) in
+                var g = [Double](repeating: 0, count: rowsPerBlock * k)
+                g.withUnsafeMutableBufferPointer { gb in
+                    let gp = gb.baseAddress!
+                    for blk in range {
+                        let r0 = blk * rowsPerBlock, rows = Swift.min(rowsPerBlock, n - r0)
+                        vssl_dgemm(false, true, Int32(rows), Int32(k), Int32(d), -2, p.p + r0 * d, Int32(d),
+                                   cp.p, Int32(d), 0, gp, Int32(k))
+                        let acc = sp.p + blk * k * d, counts = wp.p + blk * k
+                        var changed = false
+                        for r in 0..<rows {
+                            var best = 0, bestD = Double.infinity
+                            for c in 0..<k {
+                                let v = gp[r * k + c] + norm.p[c]
+                                if v < bestD { bestD = v; best = c }
                             }
+                            if lp.p[r0 + r] != best { changed = true; lp.p[r0 + r] = best }
+                            counts[best] += 1
+                            let row = p.p + (r0 + r) * d, sum = acc + best * d
+                            for j in 0..<d { sum[j] += row[j] }
                         }
+                        ch.p[blk] = changed
                     }
                 }
             }
+            if Parallel.chunkCount(blocks) == 1 { work(0..<blocks) } else { SerialBLAS.run { Parallel.forRanges(blocks) { work($0) } } }
+        }}}}}}}
+        var sums = [Double](repeating: 0, count: k * d), weights = [Double](repeating: 0, count: k)
+        for blk in 0..<blocks {
+            for t in 0..<(k * d) { sums[t] += blockSums[blk * k * d + t] }
+            for c in 0..<k { weights[c] += blockCounts[blk * k + c] }
         }
+        return (sums, weights, blockChanged.contains(true))
     }
 }

@@ -61,7 +61,8 @@ public struct NeighborGraph: Sendable, Equatable {
 /// `‖x‖² + ‖y‖² − 2 x·y` tiles (one `sgemm` per tile), the best candidates of each row are
 /// kept in a small sorted list, and the final k distances are recomputed directly in float64
 /// so that they are exact (no cancellation error). Cost O(n_q · n_r · D) flops, memory
-/// O(tile + n_q · k); parallel over rows (and inside BLAS) with ``Threads/count`` threads.
+/// O(threads · tile + n_q · k); parallel over blocks of query rows with ``Threads/count`` threads,
+/// each with its own tile and serial sgemm.
 /// Deterministic: results do not depend on the thread count.
 ///
 /// For n above ~50 000 points see ``NNDescent`` (approximate, far fewer distance evaluations).
