@@ -63,7 +63,10 @@ public struct KMeans: Sendable {
         guard initCount >= 1, maxIterations >= 1, tolerance >= 0 else {
             throw InputError("k-means: initCount and maxIterations must be at least 1 and tolerance non-negative")
         }
-        return fitValidated(points, dimension: dimension)
+        // BLAS on one thread throughout: its products here are thin (K columns), and waking BLAS's
+        // own workers for each cost more than they saved (3592 × 20: 1.5 ms or 11–27 ms in one run);
+        // the passes over the data are split between our threads instead.
+        return SerialBLAS.run { fitValidated(points, dimension: dimension) }
     }
 
     /// Clusters Float32 points (converted to Float64).
@@ -179,19 +182,37 @@ public struct KMeans: Sendable {
         return centers
     }
 
-    /// Squared distances from the given rows of x to all points: rows.count × n.
+    /// Squared distances from the given rows of x to all points: rows.count × n, in fixed blocks of
+    /// points split between threads (each through serial BLAS).
     func squaredDistances(_ x: [Double], norms: [Double], dimension d: Int, to rows: [Int]) -> [Double] {
         let n = norms.count, m = rows.count
         var sel = [Double](repeating: 0, count: m * d)
         for (t, r) in rows.enumerated() { for j in 0..<d { sel[t * d + j] = x[r * d + j] } }
+        let selectedNorms = rows.map { norms[$0] }
         var out = [Double](repeating: 0, count: m * n)
+        let blocks = (n + Self.blockRows - 1) / Self.blockRows
         x.withUnsafeBufferPointer { xb in
-            vssl_dgemm(false, true, Int32(m), Int32(n), Int32(d), -2, sel, Int32(d), xb.baseAddress!, Int32(d), 0, &out, Int32(n))
-        }
-        for t in 0..<m {
-            let rn = norms[rows[t]]
-            for i in 0..<n { out[t * n + i] = Swift.max(0, out[t * n + i] + rn + norms[i]) }
-        }
+        sel.withUnsafeBufferPointer { sb in
+        norms.withUnsafeBufferPointer { nb in
+        selectedNorms.withUnsafeBufferPointer { snb in
+        out.withUnsafeMutableBufferPointer { ob in
+            let p = UnsafeSendablePointer(UnsafeMutablePointer(mutating: xb.baseAddress!))
+            let a = UnsafeSendablePointer(UnsafeMutablePointer(mutating: sb.baseAddress!))
+            let pn = UnsafeSendablePointer(UnsafeMutablePointer(mutating: nb.baseAddress!))
+            let an = UnsafeSendablePointer(UnsafeMutablePointer(mutating: snb.baseAddress!))
+            let o = UnsafeSendablePointer(ob.baseAddress!)
+            Parallel.forRanges(blocks) { range in
+                for blk in range {
+                    let c0 = blk * Self.blockRows, cols = Swift.min(Self.blockRows, n - c0)
+                    vssl_dgemm(false, true, Int32(m), Int32(cols), Int32(d), -2, a.p, Int32(d), p.p + c0 * d, Int32(d),
+                               0, o.p + c0, Int32(n))
+                    for t in 0..<m {
+                        let row = o.p + t * n
+                        for i in c0..<(c0 + cols) { row[i] = Swift.max(0, row[i] + an.p[t] + pn.p[i]) }
+                    }
+                }
+            }
+        }}}}}
         return out
     }
 
@@ -278,8 +299,8 @@ public struct KMeans: Sendable {
     static let blockRows = 4096
 
     /// Nearest-centre labels (in place) with the per-cluster coordinate sums and counts of the new
-    /// labels, and whether any label changed: one pass over the data in fixed blocks (each
-    /// thread's blocks through serial BLAS), block sums added in block order.
+    /// labels, and whether any label changed: one pass over the data in fixed blocks (inside
+    /// ``fit(points:dimension:)``'s serial-BLAS region), block sums added in block order.
     func assignAndSum(_ x: [Double], norms: [Double], dimension d: Int, centers: [Double],
                       labels: inout [Int]) -> (sums: [Double], weights: [Double], changed: Bool) {
         let n = norms.count, k = clusterCount, rowsPerBlock = Self.blockRows
@@ -326,7 +347,7 @@ public struct KMeans: Sendable {
                     }
                 }
             }
-            if Parallel.chunkCount(blocks) == 1 { work(0..<blocks) } else { SerialBLAS.run { Parallel.forRanges(blocks) { work($0) } } }
+            Parallel.forRanges(blocks) { work($0) }
         }}}}}}}
         var sums = [Double](repeating: 0, count: k * d), weights = [Double](repeating: 0, count: k)
         for blk in 0..<blocks {

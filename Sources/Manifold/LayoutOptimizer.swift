@@ -322,6 +322,23 @@ public struct LayoutOptimizer: Sendable {
                 }}
             }
 
+            if !tailIsHead && !serial {
+                // Transform: a new point reads only the fixed reference, so each thread takes its
+                // points through all the epochs in one parallel region (a point's operations and
+                // their order are those of the epoch-by-epoch loop: the same bits), instead of
+                // waiting for the slowest thread at every epoch.
+                Parallel.forRanges(nHead, minChunk: 64) { rows in
+                    var alpha = lr
+                    for epoch in 0..<nEpochs {
+                        if lanes { sweepLanes(rows, epoch: epoch, alpha: alpha) } else { sweep(rows, epoch: epoch, alpha: alpha) }
+                        alpha = lr * (1 - Float(epoch) / Float(nEpochs))
+                        if rows.lowerBound == 0 {
+                            progress?(ProgressUpdate(stage: "UMAP layout", completed: epoch + 1, total: nEpochs, unit: "epochs"))
+                        }
+                    }
+                }
+                return
+            }
             var alpha = lr
             for epoch in 0..<nEpochs {
                 if serial {
