@@ -65,7 +65,9 @@ public enum LanczosEigensolver {
             w.withUnsafeMutableBufferPointer { W in
                 h.withUnsafeMutableBufferPointer { H in
                     let v = V.baseAddress!, wp = W.baseAddress!, hp = H.baseAddress!
-                    // Orthogonalises w against the first m basis vectors, twice (DGKS); returns ‖w‖.
+                    // Orthogonalises w against the first m basis vectors (classical Gram–Schmidt),
+                    // a second time only when the first pass removed most of w (‖w‖ fell below
+                    // ‖w₀‖/√2: Daniel, Gragg, Kaufman & Stewart 1976); returns ‖w‖.
                     // The basis (n · m doubles, beyond the caches for large graphs) is read four
                     // times per step: memory-bound, so both products are plain streaming loops split
                     // between threads, each dot product and each row on one thread (the same bits
@@ -75,6 +77,7 @@ public enum LanczosEigensolver {
                             for i in 0..<m { coefficients[i] = 0 }
                             let basis = UnsafeSendablePointer(v), residual = UnsafeSendablePointer(wp)
                             let projection = UnsafeSendablePointer(hp)
+                            var before = norm2()
                             for _ in 0..<2 {
                                 // h = Vᵀ w
                                 Parallel.forRanges(m, minChunk: max(1, 65_536 / n)) { vectors in
@@ -86,8 +89,15 @@ public enum LanczosEigensolver {
                                                          from: residual.p, rows: rows)
                                 }
                                 for i in 0..<m { coefficients[i] += hp[i] }
+                                let after = norm2()
+                                if after * after > 0.5 * before * before { return after }
+                                before = after
                             }
+                            return before
                         }
+                        return norm2()
+                    }
+                    func norm2() -> Double {
                         var s = 0.0
                         for i in 0..<n { s += wp[i] * wp[i] }
                         return s.squareRoot()
