@@ -46,7 +46,7 @@ func boruvkaMST(tree: KDTree, core: [Double], neighbors: [Int], k: Int) -> [(a: 
         }
     }
     var component = Array(0..<n)   // union–find root of each slot's component
-    var parent = Array(0..<n)
+    var sets = UnionFind(count: n)
     var nodeComponent = [Int](repeating: -1, count: nodes)  // the component holding all of a node, or −1
     var lowerBound = coreS          // no edge of the slot's point to another component is lighter
     var candidateW = [Double](repeating: .infinity, count: n), candidateQ = [Int](repeating: -1, count: n)
@@ -75,13 +75,6 @@ func boruvkaMST(tree: KDTree, core: [Double], neighbors: [Int], k: Int) -> [(a: 
     var need = [Double](repeating: -.infinity, count: nodes)  // the most a point in the node still needs
     var lowNode = [Double](repeating: 0, count: nodes)  // least lower bound of a point in the node
     var cutNode = [Double](repeating: .infinity, count: nodes), cutPoint = [Double](repeating: .infinity, count: n)
-    func find(_ x: Int) -> Int {
-        var r = x
-        while parent[r] != r { r = parent[r] }
-        var y = x
-        while parent[y] != r { let z = parent[y]; parent[y] = r; y = z }
-        return r
-    }
     while edges.count < n - 1 {
         for v in stride(from: nodes - 1, through: 0, by: -1) {
             let c1 = tree.child[v]
@@ -232,13 +225,13 @@ func boruvkaMST(tree: KDTree, core: [Double], neighbors: [Int], k: Int) -> [(a: 
         }
         for t in 0..<n { lowerBound[t] = Swift.max(lowerBound[t], bestW[component[t]]) }
         for c in picked {
-            let a = find(bestP[c]), b = find(bestQ[c])
+            let a = sets.find(bestP[c]), b = sets.find(bestQ[c])
             if a == b { continue }
-            parent[Swift.max(a, b)] = Swift.min(a, b)
+            sets.attach(Swift.max(a, b), to: Swift.min(a, b))
             edges.append((tree.order[bestP[c]], tree.order[bestQ[c]], bestW[c]))
         }
         for c in picked { bestW[c] = .infinity; bestP[c] = -1; bestQ[c] = -1 }
-        for t in 0..<n { component[t] = find(t) }
+        for t in 0..<n { component[t] = sets.find(t) }
     }
     return primOrder(n: n, edges: edges)
 }

@@ -38,24 +38,17 @@ public struct Dendrogram: Sendable, Equatable {
             slotMerges[$0].height < slotMerges[$1].height
                 || (slotMerges[$0].height == slotMerges[$1].height && $0 < $1)
         }
-        var parent = Array(0..<(2 * n - 1))
+        var sets = UnionFind(count: 2 * n - 1)
         var size = [Int](repeating: 1, count: 2 * n - 1)
         var nextLabel = n
-        func find(_ x: Int) -> Int {
-            var r = x
-            while parent[r] != r { r = parent[r] }
-            var y = x
-            while parent[y] != r { let p = parent[y]; parent[y] = r; y = p }
-            return r
-        }
         var out = [Merge]()
         out.reserveCapacity(Swift.max(0, n - 1))
         for idx in order {
             let m = slotMerges[idx]
-            let x = find(m.a), y = find(m.b)
+            let x = sets.find(m.a), y = sets.find(m.b)
             let s = size[x] + size[y]
             out.append(Merge(left: Swift.min(x, y), right: Swift.max(x, y), height: m.height, size: s))
-            parent[x] = nextLabel; parent[y] = nextLabel
+            sets.attach(x, to: nextLabel); sets.attach(y, to: nextLabel)
             size[nextLabel] = s
             nextLabel += 1
         }

@@ -75,24 +75,17 @@ public struct HDBSCAN: Sendable {
     /// `hdbscan` package's `label`).
     static func singleLinkage(n: Int, edges: [(a: Int, b: Int, weight: Double)]) -> Dendrogram {
         let order = edges.indices.sorted { edges[$0].weight < edges[$1].weight || (edges[$0].weight == edges[$1].weight && $0 < $1) }
-        var parent = [Int](repeating: -1, count: 2 * n - 1)
+        var sets = UnionFind(count: 2 * n - 1)
         var size = [Int](repeating: 1, count: 2 * n - 1)
-        func find(_ x: Int) -> Int {
-            var r = x
-            while parent[r] != -1 { r = parent[r] }
-            var p = x
-            while p != r && parent[p] != r { let q = parent[p]; parent[p] = r; p = q }
-            return r
-        }
         var merges = [Dendrogram.Merge]()
         merges.reserveCapacity(n - 1)
         var next = n
         for idx in order {
             let e = edges[idx]
-            let a = find(e.a), b = find(e.b)
+            let a = sets.find(e.a), b = sets.find(e.b)
             let s = size[a] + size[b]
             merges.append(Dendrogram.Merge(left: a, right: b, height: e.weight, size: s))
-            parent[a] = next; parent[b] = next; size[next] = s
+            sets.attach(a, to: next); sets.attach(b, to: next); size[next] = s
             next += 1
         }
         return Dendrogram(leafCount: n, merges: merges)
