@@ -80,7 +80,6 @@ def reference(args):
     y = np.load(f"{w}/{c}_y.npy")
     test_idx = np.load(f"{w}/{c}_test_idx.npy")
     n = X.shape[0]
-    big = n >= 100000
     rows = None if n < 20000 else np.sort(np.random.default_rng(7).choice(n, 2000, replace=False))
     swift = {t: json.load(open(f"{w}/{c}_swift{t}.json")) for t in ("2d", "20d", "transform")}
     parallel = {t: json.load(open(f"{w}/{c}_swift{t}.json")) for t in ("2dpar", "20dpar")
@@ -99,27 +98,26 @@ def reference(args):
 
     m2, first2 = fit(2, 0.1, X, "fit2d_first_call")
     ref = {"import_seconds": import_s, "fit2d_first_call": first2}
-    if not big:
-        m2, ref["fit2d_steady"] = fit(2, 0.1, X, "fit2d_steady")
-        _, ref["fit20d_steady"] = fit(20, 0.0, X, "fit20d_steady")
-        # With a seed umap-learn is reproducible and runs its layout on one thread (the
-        # semantics of our default `serial` schedule); without one it runs a racy multi-threaded
-        # layout (compare with our deterministic `parallel` schedule).
-        m2s, ref["fit2d_seeded"] = fit(2, 0.1, X, "fit2d_seeded", seed=42)
-        _, ref["fit20d_seeded"] = fit(20, 0.0, X, "fit20d_seeded", seed=42)
-        ref["trustworthiness_seeded"] = trustworthiness(X, m2s.embedding_, rows=rows)
-        mask = np.ones(n, bool)
-        mask[test_idx] = False
-        mt, _ = fit(2, 0.1, X[mask], "fit_for_transform")
-        t, c0 = time.time(), time.process_time()
-        placed = mt.transform(X[test_idx])
-        ref["transform_first_call"] = time.time() - t
-        cpu["transform_first_call"] = time.process_time() - c0
-        t, c0 = time.time(), time.process_time()
-        placed = mt.transform(X[test_idx])
-        ref["transform_steady"] = time.time() - t
-        cpu["transform_steady"] = time.process_time() - c0
-        ref["transform_knn_accuracy"] = knn_accuracy(mt.embedding_, y[mask], placed, y[test_idx])
+    m2, ref["fit2d_steady"] = fit(2, 0.1, X, "fit2d_steady")
+    _, ref["fit20d_steady"] = fit(20, 0.0, X, "fit20d_steady")
+    # With a seed umap-learn is reproducible and runs its layout on one thread (the
+    # semantics of our default `serial` schedule); without one it runs a racy multi-threaded
+    # layout (compare with our deterministic `parallel` schedule).
+    m2s, ref["fit2d_seeded"] = fit(2, 0.1, X, "fit2d_seeded", seed=42)
+    _, ref["fit20d_seeded"] = fit(20, 0.0, X, "fit20d_seeded", seed=42)
+    ref["trustworthiness_seeded"] = trustworthiness(X, m2s.embedding_, rows=rows)
+    mask = np.ones(n, bool)
+    mask[test_idx] = False
+    mt, _ = fit(2, 0.1, X[mask], "fit_for_transform")
+    t, c0 = time.time(), time.process_time()
+    placed = mt.transform(X[test_idx])
+    ref["transform_first_call"] = time.time() - t
+    cpu["transform_first_call"] = time.process_time() - c0
+    t, c0 = time.time(), time.process_time()
+    placed = mt.transform(X[test_idx])
+    ref["transform_steady"] = time.time() - t
+    cpu["transform_steady"] = time.process_time() - c0
+    ref["transform_knn_accuracy"] = knn_accuracy(mt.embedding_, y[mask], placed, y[test_idx])
     ref["cpu_seconds"] = cpu
     trust_umap = trustworthiness(X, m2.embedding_, rows=rows)
     trust_swift = trustworthiness(X, np.load(f"{w}/{c}_swift2d.npy"), rows=rows)
@@ -172,35 +170,29 @@ def reference(args):
     if seeded2:
         note2 += (f"; ours serial {s2:.2f} s vs umap-learn seeded {seeded2:.2f} s, ours parallel "
                   f"{parallel['2dpar']['fit_seconds']:.2f} s vs umap-learn unseeded {steady2:.2f} s" if "2dpar" in parallel else "")
-    write("fit2d", s2, f"umap-learn {umap.__version__} " + ("steady state, random_state=42" if seeded2 else "first call (steady not run at this size)"),
-          seeded2 or first2, note2,
+    write("fit2d", s2, f"umap-learn {umap.__version__} " + "steady state, random_state=42",
+          seeded2, note2,
           {"first_call_baseline_value": first2, "ratio_first_call": first2 / s2,
            **(schedules("2dpar", s2, "fit2d_steady", trust_par) if seeded2 else {}),
            "trustworthiness": trust_swift, "baseline_trustworthiness": trust_umap,
            "swift_phases": swift["2d"].get("fit_phase_start_seconds"), "umap_learn": ref,
            **cpu_fields(swift["2d"].get("fit_cpu_seconds"), "fit2d_seeded" if seeded2 else "fit2d_first_call", "fit2d_first_call"),
            **{k: v for k, v in swift["2d"].items() if k.startswith(("nndescent", "exact_knn"))}})
-    if not big:
-        s20 = swift["20d"]["fit_seconds"]
-        note20 = "20-D, min_dist 0 (the clustering map); umap-learn's first call is the 2-D fit of the same process"
-        if "20dpar" in parallel:
-            note20 += (f"; ours serial {s20:.2f} s vs umap-learn seeded {ref['fit20d_seeded']:.2f} s, ours parallel "
-                       f"{parallel['20dpar']['fit_seconds']:.2f} s vs umap-learn unseeded {ref['fit20d_steady']:.2f} s")
-        write("fit20d", s20, f"umap-learn {umap.__version__} steady state, random_state=42", ref["fit20d_seeded"], note20,
-              {"knn_accuracy": swift["20d"].get("knn_accuracy"), **schedules("20dpar", s20, "fit20d_steady"),
-               **cpu_fields(swift["20d"].get("fit_cpu_seconds"), "fit20d_seeded")})
-        st = swift["transform"]["transform_seconds"]
-        write("transform", st, f"umap-learn {umap.__version__} steady state", ref["transform_steady"],
-              f"{len(test_idx)} held-out points onto a map of {n - len(test_idx)}; 10-NN label accuracy: "
-              f"VolcanoSSL {swift['transform']['transform_knn_accuracy']:.4f}, umap-learn {ref['transform_knn_accuracy']:.4f}",
-              {"first_call_baseline_value": ref["transform_first_call"],
-               "ratio_first_call": ref["transform_first_call"] / st,
-               **cpu_fields(swift["transform"].get("transform_cpu_seconds"), "transform_steady", "transform_first_call")})
-    else:
-        write("fit20d", swift["20d"]["fit_seconds"], "none (umap-learn not run at 100 000 points in 20-D)", None,
-              "VolcanoSSL only; umap-learn capped to its 2-D fit at this size", {})
-        write("transform", swift["transform"]["transform_seconds"], "none (umap-learn not run)", None,
-              f"VolcanoSSL only; 10-NN label accuracy {swift['transform']['transform_knn_accuracy']:.4f}", {})
+    s20 = swift["20d"]["fit_seconds"]
+    note20 = "20-D, min_dist 0 (the clustering map); umap-learn's first call is the 2-D fit of the same process"
+    if "20dpar" in parallel:
+        note20 += (f"; ours serial {s20:.2f} s vs umap-learn seeded {ref['fit20d_seeded']:.2f} s, ours parallel "
+                   f"{parallel['20dpar']['fit_seconds']:.2f} s vs umap-learn unseeded {ref['fit20d_steady']:.2f} s")
+    write("fit20d", s20, f"umap-learn {umap.__version__} steady state, random_state=42", ref["fit20d_seeded"], note20,
+          {"knn_accuracy": swift["20d"].get("knn_accuracy"), **schedules("20dpar", s20, "fit20d_steady"),
+           **cpu_fields(swift["20d"].get("fit_cpu_seconds"), "fit20d_seeded")})
+    st = swift["transform"]["transform_seconds"]
+    write("transform", st, f"umap-learn {umap.__version__} steady state", ref["transform_steady"],
+          f"{len(test_idx)} held-out points onto a map of {n - len(test_idx)}; 10-NN label accuracy: "
+          f"VolcanoSSL {swift['transform']['transform_knn_accuracy']:.4f}, umap-learn {ref['transform_knn_accuracy']:.4f}",
+          {"first_call_baseline_value": ref["transform_first_call"],
+           "ratio_first_call": ref["transform_first_call"] / st,
+           **cpu_fields(swift["transform"].get("transform_cpu_seconds"), "transform_steady", "transform_first_call")})
 
 
 p = argparse.ArgumentParser()
