@@ -159,7 +159,7 @@ def reference(args):
         return out
 
     s2 = swift["2d"]["fit_seconds"]
-    steady2, seeded2 = ref.get("fit2d_steady"), ref.get("fit2d_seeded")
+    steady2, seeded2 = ref["fit2d_steady"], ref["fit2d_seeded"]
     trust_par = (trustworthiness(X, np.load(f"{w}/{c}_swift2dpar.npy"), rows=rows)
                  if os.path.exists(f"{w}/{c}_swift2dpar.npy") else None)
     note2 = (f"trustworthiness k=10 ({trust_note}): VolcanoSSL {trust_swift:.4f}"
@@ -167,16 +167,15 @@ def reference(args):
              + f", umap-learn {trust_umap:.4f}"
              + (f" (seeded {ref['trustworthiness_seeded']:.4f})" if "trustworthiness_seeded" in ref else "")
              + f"; umap-learn import {import_s:.1f} s not included in its first call")
-    if seeded2:
+    if "2dpar" in parallel:
         note2 += (f"; ours serial {s2:.2f} s vs umap-learn seeded {seeded2:.2f} s, ours parallel "
-                  f"{parallel['2dpar']['fit_seconds']:.2f} s vs umap-learn unseeded {steady2:.2f} s" if "2dpar" in parallel else "")
-    write("fit2d", s2, f"umap-learn {umap.__version__} " + "steady state, random_state=42",
-          seeded2, note2,
+                  f"{parallel['2dpar']['fit_seconds']:.2f} s vs umap-learn unseeded {steady2:.2f} s")
+    write("fit2d", s2, f"umap-learn {umap.__version__} steady state, random_state=42", seeded2, note2,
           {"first_call_baseline_value": first2, "ratio_first_call": first2 / s2,
-           **(schedules("2dpar", s2, "fit2d_steady", trust_par) if seeded2 else {}),
+           **schedules("2dpar", s2, "fit2d_steady", trust_par),
            "trustworthiness": trust_swift, "baseline_trustworthiness": trust_umap,
            "swift_phases": swift["2d"].get("fit_phase_start_seconds"), "umap_learn": ref,
-           **cpu_fields(swift["2d"].get("fit_cpu_seconds"), "fit2d_seeded" if seeded2 else "fit2d_first_call", "fit2d_first_call"),
+           **cpu_fields(swift["2d"].get("fit_cpu_seconds"), "fit2d_seeded", "fit2d_first_call"),
            **{k: v for k, v in swift["2d"].items() if k.startswith(("nndescent", "exact_knn"))}})
     s20 = swift["20d"]["fit_seconds"]
     note20 = "20-D, min_dist 0 (the clustering map); umap-learn's first call is the 2-D fit of the same process"

@@ -188,31 +188,24 @@ public struct KMeans: Sendable {
         let n = norms.count, m = rows.count
         var sel = [Double](repeating: 0, count: m * d)
         for (t, r) in rows.enumerated() { for j in 0..<d { sel[t * d + j] = x[r * d + j] } }
-        let selectedNorms = rows.map { norms[$0] }
         var out = [Double](repeating: 0, count: m * n)
         let blocks = (n + Self.blockRows - 1) / Self.blockRows
-        x.withUnsafeBufferPointer { xb in
-        sel.withUnsafeBufferPointer { sb in
-        norms.withUnsafeBufferPointer { nb in
-        selectedNorms.withUnsafeBufferPointer { snb in
         out.withUnsafeMutableBufferPointer { ob in
-            let p = UnsafeSendablePointer(UnsafeMutablePointer(mutating: xb.baseAddress!))
-            let a = UnsafeSendablePointer(UnsafeMutablePointer(mutating: sb.baseAddress!))
-            let pn = UnsafeSendablePointer(UnsafeMutablePointer(mutating: nb.baseAddress!))
-            let an = UnsafeSendablePointer(UnsafeMutablePointer(mutating: snb.baseAddress!))
             let o = UnsafeSendablePointer(ob.baseAddress!)
             Parallel.forRanges(blocks) { range in
                 for blk in range {
                     let c0 = blk * Self.blockRows, cols = Swift.min(Self.blockRows, n - c0)
-                    vssl_dgemm(false, true, Int32(m), Int32(cols), Int32(d), -2, a.p, Int32(d), p.p + c0 * d, Int32(d),
-                               0, o.p + c0, Int32(n))
+                    x.withUnsafeBufferPointer { xb in
+                        vssl_dgemm(false, true, Int32(m), Int32(cols), Int32(d), -2, sel, Int32(d), xb.baseAddress! + c0 * d,
+                                   Int32(d), 0, o.p + c0, Int32(n))
+                    }
                     for t in 0..<m {
-                        let row = o.p + t * n
-                        for i in c0..<(c0 + cols) { row[i] = Swift.max(0, row[i] + an.p[t] + pn.p[i]) }
+                        let row = o.p + t * n, rn = norms[rows[t]]
+                        for i in c0..<(c0 + cols) { row[i] = Swift.max(0, row[i] + rn + norms[i]) }
                     }
                 }
             }
-        }}}}}
+        }
         return out
     }
 

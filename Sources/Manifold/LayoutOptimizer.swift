@@ -327,35 +327,36 @@ public struct LayoutOptimizer: Sendable {
                 }}
             }
 
+            // Epoch e of head vertices `rows`, at umap-learn's step: α₀ for epoch 0, then
+            // α₀(1 − (e − 1)/nEpochs). Vertex lanes only where vertices are independent (not serial).
+            func sweepEpoch(_ rows: Range<Int>, _ e: Int) {
+                let alpha = e == 0 ? lr : lr * (1 - Float(e - 1) / Float(nEpochs))
+                if lanes && !serial { sweepLanes(rows, epoch: e, alpha: alpha) } else { sweep(rows, epoch: e, alpha: alpha) }
+            }
+            func report(_ e: Int) {
+                progress?(ProgressUpdate(stage: "UMAP layout", completed: e + 1, total: nEpochs, unit: "epochs"))
+            }
             if !tailIsHead && !serial {
                 // Transform: a new point reads only the fixed reference, so each thread takes its
                 // points through all the epochs in one parallel region (a point's operations and
                 // their order are those of the epoch-by-epoch loop: the same bits), instead of
                 // waiting for the slowest thread at every epoch.
                 Parallel.forRanges(nHead, minChunk: 64) { rows in
-                    var alpha = lr
-                    for epoch in 0..<nEpochs {
-                        if lanes { sweepLanes(rows, epoch: epoch, alpha: alpha) } else { sweep(rows, epoch: epoch, alpha: alpha) }
-                        alpha = lr * (1 - Float(epoch) / Float(nEpochs))
-                        if rows.lowerBound == 0 {
-                            progress?(ProgressUpdate(stage: "UMAP layout", completed: epoch + 1, total: nEpochs, unit: "epochs"))
-                        }
+                    for e in 0..<nEpochs {
+                        sweepEpoch(rows, e)
+                        if rows.lowerBound == 0 { report(e) }
                     }
                 }
                 return
             }
-            var alpha = lr
-            for epoch in 0..<nEpochs {
+            for e in 0..<nEpochs {
                 if serial {
-                    sweep(0..<nHead, epoch: epoch, alpha: alpha)
+                    sweepEpoch(0..<nHead, e)
                 } else {
                     if tailIsHead { S.p.update(from: H.p, count: nHead * dim) }
-                    Parallel.forRanges(nHead, minChunk: 64) { rows in
-                        if lanes { sweepLanes(rows, epoch: epoch, alpha: alpha) } else { sweep(rows, epoch: epoch, alpha: alpha) }
-                    }
+                    Parallel.forRanges(nHead, minChunk: 64) { sweepEpoch($0, e) }
                 }
-                alpha = lr * (1 - Float(epoch) / Float(nEpochs))
-                progress?(ProgressUpdate(stage: "UMAP layout", completed: epoch + 1, total: nEpochs, unit: "epochs"))
+                report(e)
             }
         }}}}}}}}}}
     }
