@@ -60,6 +60,13 @@ public final class Tape {
     private(set) var nodes: [Node] = []
     /// Scratch memory reused by the kernels of this tape.
     let workspace = Workspace()
+    /// The leaf of each owner object (a model parameter) registered with ``leaf(for:value:)``.
+    private var leaves: [ObjectIdentifier: Variable] = [:]
+    /// The same owners in registration order (kept alive while the tape is).
+    private(set) var leafOwners: [(owner: AnyObject, leaf: Variable)] = []
+    /// Effects held back until the branches of ``branches(_:inputs:_:)`` have joined, then run
+    /// in branch order; nil on a tape that runs them at once.
+    var deferredEffects: [() -> Void]?
 
     /// A recording tape (`recording: true`) or an inference tape that records nothing.
     public init(recording: Bool = true) { isRecording = recording }
@@ -82,6 +89,29 @@ public final class Tape {
         return Variable(value: value, id: nodes.count - 1, owner: ObjectIdentifier(self))
     }
 
+    /// The leaf of `owner` on this tape: registered with `value` on first use, the same handle
+    /// afterwards, so that every use of one parameter in a step accumulates into one gradient.
+    /// (NeuralNet's `Parameter` is the owner.) On an inference tape, a constant.
+    public func leaf(for owner: AnyObject, value: Tensor) -> Variable {
+        guard isRecording else { return constant(value) }
+        if let v = leaves[ObjectIdentifier(owner)] { return v }
+        let v = parameter(value)
+        leaves[ObjectIdentifier(owner)] = v
+        leafOwners.append((owner, v))
+        return v
+    }
+
+    /// The leaf registered for `owner` on this tape, if any.
+    public func leaf(of owner: AnyObject) -> Variable? { leaves[ObjectIdentifier(owner)] }
+
+    /// Runs `effect` (an update of state outside the tape, such as BatchNorm's running
+    /// statistics) now, or, inside a branch of ``branches(_:inputs:_:)``, once the branches have
+    /// joined, in branch order: the state then changes exactly as if the branches had run one
+    /// after the other.
+    public func sideEffect(_ effect: @escaping () -> Void) {
+        if deferredEffects != nil { deferredEffects!.append(effect) } else { effect() }
+    }
+
     /// Records an operation's result. `backward` receives the gradient of the result
     /// and returns one gradient per input (or `nil` for inputs that need none).
     func record(_ value: Tensor, _ inputs: [Variable], backward: @escaping Backward) -> Variable {
@@ -100,14 +130,23 @@ public final class Tape {
     /// loss gets d loss/d loss = 1). Returns the gradient of every variable on the tape
     /// that `output` depends on; look them up with the variable handle.
     public func backward(_ output: Variable, gradient: Tensor? = nil) -> Gradients {
+        backward([(output, gradient ?? Tensor.ones(output.shape))])
+    }
+
+    /// Reverse-mode pass from several outputs at once, each with its seed gradient (outputs
+    /// that need no gradient are skipped).
+    func backward(_ seeds: [(output: Variable, gradient: Tensor)]) -> Gradients {
         var grads = [Tensor?](repeating: nil, count: nodes.count)
-        guard output.requiresGradient else { return Gradients(storage: grads, owner: ObjectIdentifier(self)) }
-        check(output.owner == ObjectIdentifier(self), "backward: the output was recorded on another tape")
-        let seed = gradient ?? Tensor.ones(output.shape)
-        check(seed.shape == output.shape,
-              "backward: seed gradient shape \(seed.shape) differs from output shape \(output.shape)")
-        grads[output.id] = seed
-        for id in stride(from: output.id, through: 0, by: -1) {
+        var last = -1
+        for (output, seed) in seeds where output.requiresGradient {
+            check(output.owner == ObjectIdentifier(self), "backward: the output was recorded on another tape")
+            check(seed.shape == output.shape,
+                  "backward: seed gradient shape \(seed.shape) differs from output shape \(output.shape)")
+            if grads[output.id] == nil { grads[output.id] = seed } else { grads[output.id]! += seed }
+            last = Swift.max(last, output.id)
+        }
+        guard last >= 0 else { return Gradients(storage: grads, owner: ObjectIdentifier(self)) }
+        for id in stride(from: last, through: 0, by: -1) {
             let node = nodes[id]
             guard let fn = node.backward, let g = grads[id] else { continue }
             let inputGrads = fn(g)

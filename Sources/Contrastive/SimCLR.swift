@@ -51,16 +51,18 @@ public final class SimCLR: ContrastiveMethod {
 
     public var trainableParameters: [Parameter] { encoder.featureParameters + head.parameters() }
 
-    func project(_ x: Tensor, on tape: Tape, generator: inout SeededGenerator) -> Variable {
-        let f = encoder.features(tape.constant(x), on: tape, generator: &generator)
-        return head(tape.reshape(f, [x.shape[0], encoder.config.featureSize]), on: tape)
-    }
-
+    /// Both views (and the noise segments) go through the encoder and the head as
+    /// ``Autograd/Tape/branches(_:inputs:_:)``: concurrent with two threads, the same bits with
+    /// one. Each branch draws its dropout masks from a generator seeded from `generator`.
     public func loss(_ batch: ContrastiveBatch, on tape: Tape, generator: inout SeededGenerator) -> ContrastiveLossValue {
-        let z1 = project(batch.weak, on: tape, generator: &generator)
-        let z2 = project(batch.strong, on: tape, generator: &generator)
-        let zn = batch.noise.map { project($0, on: tape, generator: &generator) }
-        let l = criterion(z1, z2, noise: zn, on: tape)
+        let inputs = [batch.weak, batch.strong] + (batch.noise.map { [$0] } ?? [])
+        let seeds = inputs.map { _ in generator.next() }
+        let z = tape.branches(inputs.count) { i, t, _ in
+            var g = SeededGenerator(seed: seeds[i])
+            let f = encoder.features(t.constant(inputs[i]), on: t, generator: &g)
+            return [head(t.reshape(f, [inputs[i].shape[0], encoder.config.featureSize]), on: t)]
+        }
+        let l = criterion(z[0][0], z[1][0], noise: z.count > 2 ? z[2][0] : nil, on: tape)
         return ContrastiveLossValue(total: l, parts: [("ntxent", Double(l.value.scalars[0]))])
     }
 }

@@ -46,19 +46,35 @@ public final class TSTCC: ContrastiveMethod {
     }
 
     /// The loss and every part of it (for parity checks).
+    ///
+    /// The two views go through the encoder as two ``Autograd/Tape/branches(_:inputs:_:)``, and
+    /// so do the two directions of temporal contrasting: concurrent with two threads, the same
+    /// bits with one. Each branch draws its dropout masks from a generator seeded from
+    /// `generator`.
     public func losses(_ batch: ContrastiveBatch, on tape: Tape, generator: inout SeededGenerator)
         -> (total: Variable, temporal12: Variable, temporal21: Variable, contextual: Variable, features1: Variable,
             projection1: Variable, projection2: Variable) {
-        let f1 = encoder.features(tape.constant(batch.weak), on: tape, generator: &generator)
-        let f2 = encoder.features(tape.constant(batch.strong), on: tape, generator: &generator)
-        let n1 = tape.l2Normalize(f1, axis: 1), n2 = tape.l2Normalize(f2, axis: 1)
-        let T = f1.shape[2]
+        let views = [batch.weak, batch.strong]
+        let viewSeeds = [generator.next(), generator.next()]
+        let encoded = tape.branches(2) { i, t, _ in
+            var g = SeededGenerator(seed: viewSeeds[i])
+            let f = encoder.features(t.constant(views[i]), on: t, generator: &g)
+            return [f, t.l2Normalize(f, axis: 1)]
+        }
+        let T = encoded[0][0].shape[2]
         let t12 = fixedSplitPoints?.0 ?? temporal.splitPoint(steps: T, using: &generator)
-        let (l1, c1) = temporal(n1, n2, splitPoint: t12, on: tape, generator: &generator)
         let t21 = fixedSplitPoints?.1 ?? temporal.splitPoint(steps: T, using: &generator)
-        let (l2, c2) = temporal(n2, n1, splitPoint: t21, on: tape, generator: &generator)
+        let contrastSeeds = [generator.next(), generator.next()]
+        // branch 0: the weak view's past predicts the strong view's future (TC 1→2); branch 1 the reverse
+        let temporalParts = tape.branches(2, inputs: [encoded[0][1], encoded[1][1]]) { i, t, n in
+            var g = SeededGenerator(seed: contrastSeeds[i])
+            let (loss, context) = temporal(n[i], n[1 - i], splitPoint: i == 0 ? t12 : t21, on: t, generator: &g)
+            return [loss, context]
+        }
+        let (l1, c1) = (temporalParts[0][0], temporalParts[0][1])
+        let (l2, c2) = (temporalParts[1][0], temporalParts[1][1])
         let lc = contextual(c1, c2, on: tape)
         let total = tape.add(tape.scale(tape.add(l1, l2), Float(lambdaTemporal)), tape.scale(lc, Float(lambdaContextual)))
-        return (total, l1, l2, lc, f1, c1, c2)
+        return (total, l1, l2, lc, encoded[0][0], c1, c2)
     }
 }

@@ -61,9 +61,11 @@ final class _BatchNormParameters {
         let r = tape.batchNorm1d(x, weight: weight.variable(on: tape), bias: bias.variable(on: tape),
                                  runningMean: runningMean.value, runningVariance: runningVar.value, training: training)
         if training && tape.isRecording {
-            runningMean.value = r.runningMean
-            runningVar.value = r.runningVariance
-            batches.value = Tensor(shape: [], scalars: [batches.value.scalars[0] + 1])
+            let (runningMean, runningVar, batches) = (runningMean, runningVar, batches)
+            tape.sideEffect {
+                (runningMean.value, runningVar.value) = r.runningStatistics(updating: runningMean.value, runningVar.value)
+                batches.value = Tensor(shape: [], scalars: [batches.value.scalars[0] + 1])
+            }
         }
         return r.output
     }

@@ -53,9 +53,11 @@ public final class BatchNorm1d: Layer {
                                  runningMean: runningMean.value, runningVariance: runningVariance.value,
                                  training: isTraining, momentum: momentum, eps: eps)
         if isTraining {
-            runningMean.value = r.runningMean
-            runningVariance.value = r.runningVariance
-            batchesTracked.value = Tensor(scalar: batchesTracked.value.scalar + 1)
+            tape.sideEffect { [self] in
+                (runningMean.value, runningVariance.value) = r.runningStatistics(updating: runningMean.value,
+                                                                                 runningVariance.value)
+                batchesTracked.value = Tensor(scalar: batchesTracked.value.scalar + 1)
+            }
         }
         return r.output
     }

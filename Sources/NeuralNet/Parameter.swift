@@ -17,10 +17,6 @@ public final class Parameter {
     /// (PyTorch's `requires_grad_(False)`).
     public var requiresGradient: Bool
 
-    /// The tape the parameter was last registered on and its handle there.
-    private weak var boundTape: Tape?
-    private var boundVariable: Variable?
-
     /// A parameter holding `value`.
     public init(_ value: Tensor, requiresGradient: Bool = true) {
         self.value = value
@@ -33,18 +29,13 @@ public final class Parameter {
     /// The parameter as a variable of `tape`: a gradient leaf on a recording tape (the same
     /// handle for every use on that tape), a constant on an inference tape or when frozen.
     public func variable(on tape: Tape) -> Variable {
-        guard requiresGradient, tape.isRecording else { return tape.constant(value) }
-        if let t = boundTape, t === tape, let v = boundVariable { return v }
-        let v = tape.parameter(value)
-        boundTape = tape
-        boundVariable = v
-        return v
+        requiresGradient ? tape.leaf(for: self, value: value) : tape.constant(value)
     }
 
     /// Adds this parameter's gradient from a backward pass of `tape` to ``gradient``.
     /// Does nothing if the parameter was not used on `tape` or no gradient reached it.
     public func accumulateGradient(_ gradients: Gradients, from tape: Tape) {
-        guard let t = boundTape, t === tape, let v = boundVariable, let g = gradients[v] else { return }
+        guard let v = tape.leaf(of: self), let g = gradients[v] else { return }
         check(g.shape == value.shape,
                      "Parameter.accumulateGradient: gradient shape \(g.shape) differs from parameter shape \(value.shape)")
         if gradient == nil { gradient = g } else { gradient! += g }

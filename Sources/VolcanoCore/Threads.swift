@@ -101,15 +101,24 @@ public enum SerialBLAS {
     /// in parallel) never interleave the switch and the restore of the process-wide BLAS
     /// thread count. BLAS calls made elsewhere meanwhile simply run on one thread.
     private static let region = Mutex(())
+    /// Set inside a region (and by ``insideRegion(_:)`` on the region's worker threads): a
+    /// nested region then just runs its body, BLAS being on one thread already.
+    @TaskLocal private static var isInside = false
 
     /// Runs `body` with BLAS on one thread, then restores it to ``Threads/count``.
     public static func run<R>(_ body: () -> R) -> R {
+        if isInside { return body() }
+        var result: R?
         region.withLock { _ in
             vssl_blas_set_threads(1)
             defer { vssl_blas_set_threads(Int32(Threads.count)) }
-            return body()
+            result = insideRegion(body)
         }
+        return result!
     }
+
+    /// Runs `body`, work handed to another thread by a region's body, as part of that region.
+    public static func insideRegion<R>(_ body: () -> R) -> R { $isInside.withValue(true, operation: body) }
 }
 
 /// Carries a value (a buffer, a non-escaping closure) into `Parallel` / Dispatch workers.

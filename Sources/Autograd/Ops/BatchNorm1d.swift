@@ -9,6 +9,22 @@ public struct BatchNormOutput: Sendable {
     public let runningMean: Tensor
     /// Running variance after this call, updated with the *unbiased* batch variance in training.
     public let runningVariance: Tensor
+    /// Batch mean and unbiased batch variance (training), or nil (evaluation).
+    let batch: (mean: [Float], variance: [Float], momentum: Float)?
+
+    /// The running statistics `(mean, variance)` updated with this call's batch from `mean` and
+    /// `variance` (unchanged in evaluation): what ``runningMean`` and ``runningVariance`` hold
+    /// when the buffers passed in are the current ones. For an update deferred with
+    /// ``Tape/sideEffect(_:)``, after the branches that ran before it have updated the buffers.
+    public func runningStatistics(updating mean: Tensor, _ variance: Tensor) -> (mean: Tensor, variance: Tensor) {
+        guard let batch else { return (mean, variance) }
+        var m = mean, v = variance
+        for c in 0..<m.count {
+            m.scalars[c] = (1 - batch.momentum) * mean.scalars[c] + batch.momentum * batch.mean[c]
+            v.scalars[c] = (1 - batch.momentum) * variance.scalars[c] + batch.momentum * batch.variance[c]
+        }
+        return (m, v)
+    }
 }
 
 extension Tape {
@@ -39,8 +55,9 @@ extension Tape {
         // per-channel statistics in Float64 for accuracy
         var mean = [Float](repeating: 0, count: C), invStd = [Float](repeating: 0, count: C)
         var newMean = runningMean, newVar = runningVariance
+        var unbiased = [Float]()
         if training {
-            var unbiased = [Float](repeating: 0, count: C)
+            unbiased = [Float](repeating: 0, count: C)
             mean.withUnsafeMutableBufferPointer { meanP in
             invStd.withUnsafeMutableBufferPointer { invP in
             unbiased.withUnsafeMutableBufferPointer { unbP in
@@ -147,6 +164,7 @@ extension Tape {
             if hasB { grads.append(needB ? Tensor(sumG.map { Float($0) }) : nil) }    // dβ = Σ g
             return grads
         }
-        return BatchNormOutput(output: out, runningMean: newMean, runningVariance: newVar)
+        return BatchNormOutput(output: out, runningMean: newMean, runningVariance: newVar,
+                               batch: training ? (mean, unbiased, momentum) : nil)
     }
 }
