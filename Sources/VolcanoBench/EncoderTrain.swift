@@ -52,7 +52,7 @@ struct EncoderTrain: ParsableCommand {
         func step(timed: Bool) {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let tape = Tape()
-            if directConv { tape.convolutionAlgorithm = .direct }
+            if directConv { tape.convolutionAlgorithm = .im2col }
             var h = tape.constant(x)
             var handles: [Variable] = []
             for (i, (_, _, _, relu)) in Self.blocks.enumerated() {

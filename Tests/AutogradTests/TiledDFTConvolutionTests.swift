@@ -76,7 +76,7 @@ import TestSupport
         let (x, w, b, g) = inputs(c, seed: 21)
         let ref = reference(c, x: x, w: w, b: b, g: g)
         let fast = run(c, algorithm: .tiledDFT, x: x, w: w, b: b, g: g)
-        let direct = run(c, algorithm: .direct, x: x, w: w, b: b, g: g)
+        let direct = run(c, algorithm: .im2col, x: x, w: w, b: b, g: g)
         func scaled(_ got: Tensor, _ want: [Double]) -> Double {
             maxAbsoluteError(got.scalars, want) / want.reduce(0) { max($0, abs($1)) }
         }
@@ -101,7 +101,7 @@ import TestSupport
         #expect(TiledDFTConvolution.plan(cin: 32, cout: 64, length: 750, kernel: 32, padLeft: 15, outLength: 750) != nil)
         #expect(TiledDFTConvolution.plan(cin: 64, cout: 64, length: 187, kernel: 32, padLeft: 15, outLength: 187) != nil)
         #expect(TiledDFTConvolution.plan(cin: 64, cout: 48, length: 46, kernel: 32, padLeft: 15, outLength: 46) != nil)
-        // Etna (k = 8) and TS-TCC's short kernels stay im2col.
+        // Etna (k = 8) and TS-TCC's short kernels take no DFTs (they use the direct kernel).
         #expect(TiledDFTConvolution.plan(cin: 32, cout: 64, length: 46, kernel: 8, padLeft: 4, outLength: 47) == nil)
     }
 

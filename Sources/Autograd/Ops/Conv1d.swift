@@ -27,10 +27,15 @@ public enum Conv1dPadding: Sendable, Equatable {
 
 /// How ``Tape/conv1d(_:weight:bias:stride:padding:dilation:)`` computes a convolution.
 public enum ConvolutionAlgorithm: Sendable, Equatable {
-    /// im2col + sgemm for short kernels, ``TiledDFTConvolution`` for long ones (stride 1,
-    /// dilation 1, k ≥ 12, ≥ 8 channels in and out) where it needs fewer multiply-adds.
+    /// ``TiledDFTConvolution`` for long kernels (stride 1, dilation 1, k ≥ 12, ≥ 8 channels in
+    /// and out) where it needs fewer multiply-adds, ``DirectConvolution`` for the other stride-1
+    /// convolutions of short rows (< 256 samples in and out; forward and input gradient, the
+    /// weight gradient stays im2col + sgemm), im2col + sgemm otherwise.
     case automatic
-    /// Always im2col + sgemm (the reference the fast path is tested against).
+    /// Always im2col + sgemm (the reference the fast paths are tested against).
+    case im2col
+    /// ``DirectConvolution`` (sliding dot products from the input rows, no im2col) wherever it
+    /// applies (stride 1, dilation 1): what `automatic` uses where tiled DFT does not pay.
     case direct
     /// ``TiledDFTConvolution`` wherever it applies (stride 1, dilation 1, 2 ≤ k ≤ 249), even when
     /// im2col would be cheaper: for tests and benchmarks of the fast path.
@@ -187,7 +192,7 @@ extension Tape {
         check(L + pl + pr >= span,
               "conv1d: padded input length \(L + pl + pr) (shape \(x.shape)) is shorter than the kernel span \(span)")
         let lout = (L + pl + pr - span) / stride + 1
-        if stride == 1 && dilation == 1 && convolutionAlgorithm != .direct,
+        if stride == 1 && dilation == 1 && convolutionAlgorithm != .im2col && convolutionAlgorithm != .direct,
            let plan = TiledDFTConvolution.plan(cin: cin, cout: weight.shape[0], length: L, kernel: K, padLeft: pl,
                                                outLength: lout, whenCheaper: convolutionAlgorithm == .automatic) {
             return tiledDFTConv1d(x, weight: weight, bias: bias, plan: plan)
@@ -210,22 +215,47 @@ extension Tape {
         }
         let subF = samplesPerChunk(rows: geo.rows, len: lout)
         let subX = samplesPerChunk(rows: tgeo.rows, len: L)
-        let colsCount = Swift.max(geo.rows * lout * subF, needX && stride == 1 ? tgeo.rows * L * subX : 0)
+        var colsCount = Swift.max(geo.rows * lout * subF, needX && stride == 1 ? tgeo.rows * L * subX : 0)
+        // the direct kernels of the forward pass and (stride 1) of the input gradient
+        // (automatic: for rows shorter than 256 outputs, where im2col's per-row copies and the
+        // packing of thin GEMM operands cost more than the products; Etna's three blocks)
+        let useDirect = stride == 1 && dilation == 1
+            && (convolutionAlgorithm == .direct || (convolutionAlgorithm != .im2col && Swift.max(lout, L) < 256))
+        let direct = useDirect ? DirectConvolution(cin: cin, cout: cout, kernel: K, length: L, padLeft: pl, outLength: lout) : nil
+        let directX = useDirect && needX
+            ? DirectConvolution(cin: cout, cout: cin, kernel: K, length: lout, padLeft: K - 1 - pl, outLength: L) : nil
+        let chunkF = direct?.samplesPerChunk(upTo: perWorker) ?? 0, chunkX = directX?.samplesPerChunk(upTo: perWorker) ?? 0
+        let scratchF = direct?.scratch(samples: chunkF) ?? (row: 0, out: 0), scratchX = directX?.scratch(samples: chunkX) ?? (row: 0, out: 0)
+        colsCount = Swift.max(colsCount, scratchF.row, scratchX.row)
 
         // Forward, per sub-chunk: Y2[C_out, nb·L'] = W[C_out, C_in·K] · cols[C_in·K, nb·L'] → y (NCL) + bias.
         // With one sample per chunk the product is written straight into y.
         let biasScalars = bv?.scalars ?? []
         let y = Tensor(shape: [B, cout, lout]) { yo in
             let buffers = (0..<workers).map { p in
-                (ws.buffer(4 * p, count: colsCount), ws.buffer(4 * p + 1, count: cout * subF * lout))
+                (ws.buffer(4 * p, count: colsCount), ws.buffer(4 * p + 1, count: Swift.max(cout * subF * lout, scratchF.out)))
             }
+            let arranged = direct.map { _ in
+                DirectConvolution.arrangedWeights(wv.scalars, cout: cout, cin: cin, kernel: K, transposedFlipped: false)
+            } ?? []
             xv.withUnsafeBufferPointer { px in
                 wv.withUnsafeBufferPointer { pw in
                     biasScalars.withUnsafeBufferPointer { pbias in
+                      arranged.withUnsafeBufferPointer { pa in
                         let bp = bv == nil ? nil : pbias.baseAddress
                         withBatchWorkers(workers) { p in
                             let (cols, y2) = buffers[p]
                             let share = Parallel.range(chunk: p, of: workers, count: B)
+                            if let direct {
+                                var b0 = share.lowerBound
+                                while b0 < share.upperBound {
+                                    let nb = Swift.min(chunkF, share.upperBound - b0)
+                                    direct.run(px.baseAddress!, b0: b0, nb: nb, weights: pa.baseAddress!, bias: bp,
+                                               into: yo.baseAddress!, row: cols, out: y2)
+                                    b0 += nb
+                                }
+                                return
+                            }
                             var b0 = share.lowerBound
                             while b0 < share.upperBound {
                                 let nb = Swift.min(subF, share.upperBound - b0), n = nb * lout
@@ -246,6 +276,7 @@ extension Tape {
                                 b0 += nb
                             }
                         }
+                      }
                     }
                 }
             }
@@ -260,7 +291,7 @@ extension Tape {
             let dwSize = cout * cin * K
             let buffers = (0..<workers).map { p in
                 (ws.buffer(4 * p, count: colsCount), ws.buffer(4 * p + 1, count: cout * Swift.max(subF, subX) * lout),
-                 ws.buffer(4 * p + 2, count: cin * subX * L), ws.buffer(4 * p + 3, count: dwSize))
+                 ws.buffer(4 * p + 2, count: Swift.max(cin * subX * L, scratchX.out)), ws.buffer(4 * p + 3, count: dwSize))
             }
             if needW {
                 // dW_p[C_out, C_in·K] = Σ_chunks G2 · colsᵀ per worker, G2[co, j·L' + t] = g[b0 + j, co, t]
@@ -304,15 +335,29 @@ extension Tape {
                 // dX[C_in, nb·L] = W̃[C_in, C_out·K] · im2col(G)[C_out·K, nb·L], with the flipped,
                 // transposed kernel W̃[ci, co·K + k'] = W[co, ci, K−1−k']
                 var wf = [Float](repeating: 0, count: cin * cout * K)
-                for co in 0..<cout { for ci in 0..<cin { for k in 0..<K {
-                    wf[ci * cout * K + co * K + (K - 1 - k)] = wv.scalars[(co * cin + ci) * K + k]
-                } } }
+                if directX != nil {
+                    wf = DirectConvolution.arrangedWeights(wv.scalars, cout: cout, cin: cin, kernel: K, transposedFlipped: true)
+                } else {
+                    for co in 0..<cout { for ci in 0..<cin { for k in 0..<K {
+                        wf[ci * cout * K + co * K + (K - 1 - k)] = wv.scalars[(co * cin + ci) * K + k]
+                    } } }
+                }
                 dx = Tensor(shape: [B, cin, L]) { pdx in
                     g.withUnsafeBufferPointer { pg in
                         wf.withUnsafeBufferPointer { pwf in
                             withBatchWorkers(workers) { p in
                                 let (cols, _, dxb, _) = buffers[p]
                                 let share = Parallel.range(chunk: p, of: workers, count: B)
+                                if let directX {
+                                    var b0 = share.lowerBound
+                                    while b0 < share.upperBound {
+                                        let nb = Swift.min(chunkX, share.upperBound - b0)
+                                        directX.run(pg.baseAddress!, b0: b0, nb: nb, weights: pwf.baseAddress!, bias: nil,
+                                                    into: pdx.baseAddress!, row: cols, out: dxb)
+                                        b0 += nb
+                                    }
+                                    return
+                                }
                                 var b0 = share.lowerBound
                                 while b0 < share.upperBound {
                                     let nb = Swift.min(subX, share.upperBound - b0), n = nb * L

@@ -1,0 +1,48 @@
+import Testing
+import VolcanoCore
+@testable import Autograd
+
+/// The direct (sliding dot product) path of stride-1 `conv1d` against Float64 sums and against
+/// im2col, on the Etna blocks and awkward shapes: channel counts that are not multiples of 8,
+/// one-tap kernels, uneven padding, batches split into several chunks.
+@Suite struct DirectConvolutionTests {
+    typealias Case = TiledDFTConvolutionTests.Case
+
+    static let cases: [Case] = [
+        Case(batch: 5, cin: 1, cout: 32, length: 135, kernel: 8, padding: .symmetric(4), bias: true),   // Etna block 1
+        Case(batch: 5, cin: 32, cout: 64, length: 46, kernel: 8, padding: .symmetric(4), bias: true),   // block 2
+        Case(batch: 5, cin: 64, cout: 32, length: 16, kernel: 8, padding: .symmetric(4), bias: true),   // block 3
+        Case(batch: 2, cin: 1, cout: 32, length: 3000, kernel: 32, padding: .same, bias: true),         // Llaima block 1
+        Case(batch: 3, cin: 5, cout: 13, length: 29, kernel: 7, padding: .valid, bias: false),
+        Case(batch: 4, cin: 3, cout: 9, length: 17, kernel: 1, padding: .asymmetric(left: 0, right: 2), bias: true),
+        Case(batch: 3, cin: 6, cout: 16, length: 10, kernel: 6, padding: .same, bias: false),
+        Case(batch: 2, cin: 2, cout: 3, length: 5, kernel: 2, padding: .symmetric(3), bias: true),       // padding > k − 1
+        Case(batch: 40, cin: 64, cout: 24, length: 200, kernel: 5, padding: .symmetric(2), bias: true),  // several chunks
+    ]
+
+    @Test(arguments: cases)
+    func matchesFloat64SumsAndIm2col(_ c: Case) {
+        let helper = TiledDFTConvolutionTests()
+        let (x, w, b, g) = helper.inputs(c, seed: 33)
+        let ref = helper.reference(c, x: x, w: w, b: b, g: g)
+        let direct = helper.run(c, algorithm: .direct, x: x, w: w, b: b, g: g)
+        let im2col = helper.run(c, algorithm: .im2col, x: x, w: w, b: b, g: g)
+        func scaled(_ got: Tensor, _ want: [Double]) -> Double {
+            var e = 0.0, m = 0.0
+            for (a, r) in zip(got.scalars, want) { e = max(e, abs(Double(a) - r)); m = max(m, abs(r)) }
+            return e / max(m, 1e-30)
+        }
+        let e = (y: scaled(direct.y, ref.y), dx: scaled(direct.dx!, ref.dx), dw: scaled(direct.dw!, ref.dw))
+        #expect(e.y < 2e-6 && e.dx < 2e-6 && e.dw < 2e-6, "\(c): direct path \(e)")
+        #expect(direct.dw!.scalars == im2col.dw!.scalars)
+        if c.bias { #expect(direct.db!.scalars == im2col.db!.scalars) }
+        // The outputs of a sample do not depend on the chunks or the thread count.
+        let one = Threads.withCount(1) { helper.run(c, algorithm: .direct, x: x, w: w, b: b, g: g) }
+        #expect(one.y.scalars == direct.y.scalars && one.dx!.scalars == direct.dx!.scalars)
+        let inference = Tape.inference()
+        inference.convolutionAlgorithm = .direct
+        let yi = inference.conv1d(inference.constant(x), weight: inference.constant(w),
+                                  bias: c.bias ? inference.constant(b) : nil, padding: c.padding)
+        #expect(yi.value.scalars == direct.y.scalars)
+    }
+}
