@@ -29,8 +29,7 @@ public enum Conv1dPadding: Sendable, Equatable {
 public enum ConvolutionAlgorithm: Sendable, Equatable {
     /// ``TiledDFTConvolution`` for long kernels (stride 1, dilation 1, k ≥ 12, ≥ 8 channels in
     /// and out) where it needs fewer multiply-adds, ``DirectConvolution`` for the other stride-1
-    /// convolutions of short rows (< 256 samples in and out; forward and input gradient, the
-    /// weight gradient stays im2col + sgemm), im2col + sgemm otherwise.
+    /// convolutions of short rows (< 256 samples in and out), im2col + sgemm otherwise.
     case automatic
     /// Always im2col + sgemm (the reference the fast paths are tested against).
     case im2col
@@ -290,7 +289,7 @@ extension Tape {
             let db: Tensor? = needB ? channelSums(g) : nil                          // [C_out]
             let dwSize = cout * cin * K
             let buffers = (0..<workers).map { p in
-                (ws.buffer(4 * p, count: colsCount), ws.buffer(4 * p + 1, count: cout * Swift.max(subF, subX) * lout),
+                (ws.buffer(4 * p, count: colsCount), ws.buffer(4 * p + 1, count: Swift.max(cout * Swift.max(subF, subX) * lout, scratchF.out)),
                  ws.buffer(4 * p + 2, count: Swift.max(cin * subX * L, scratchX.out)), ws.buffer(4 * p + 3, count: dwSize))
             }
             if needW {
@@ -301,6 +300,17 @@ extension Tape {
                             let (cols, g2, _, dwp) = buffers[p]
                             let share = Parallel.range(chunk: p, of: workers, count: B)
                             if share.isEmpty { dwp.update(repeating: 0, count: dwSize) }
+                            if let direct {
+                                dwp.update(repeating: 0, count: dwSize)
+                                var b0 = share.lowerBound
+                                while b0 < share.upperBound {
+                                    let nb = Swift.min(chunkF, share.upperBound - b0)
+                                    direct.addWeightGradient(px.baseAddress!, pg.baseAddress!, b0: b0, nb: nb, into: dwp,
+                                                             row: cols, gcat: g2)
+                                    b0 += nb
+                                }
+                                return
+                            }
                             var b0 = share.lowerBound
                             while b0 < share.upperBound {
                                 let nb = Swift.min(subF, share.upperBound - b0), n = nb * lout

@@ -11,10 +11,13 @@ import VolcanoCore
 /// (`K − 1` per sample) are computed and dropped. The inner kernel keeps 8 output channels ×
 /// 32 positions in sixteen 16-float accumulators; each tap loads two vectors of the row and
 /// broadcasts 8 weights, all fused multiply-adds. The input gradient of a stride-1 convolution
-/// is the same kernel on the output gradient with the flipped, transposed weights.
+/// is the same kernel on the output gradient with the flipped, transposed weights; the weight
+/// gradient correlates the output gradient, laid out the same way, with the shifted rows
+/// (3 output channels × 8 taps of vector sums, reduced once per chunk).
 ///
-/// Sums run over `ci`, then `k`, in the same order for every position, so a result does not
-/// depend on the chunking or the thread count.
+/// Sums run over `ci`, then `k`, in the same order for every position, so outputs and input
+/// gradients do not depend on the chunking or the thread count (the weight gradient adds the
+/// chunks, and the workers' partial sums, in order).
 struct DirectConvolution {
     let cin, cout, kernel, length, padLeft, outLength: Int
     /// Padded length of one sample in the concatenated row.
@@ -56,18 +59,7 @@ struct DirectConvolution {
     func run(_ x: UnsafePointer<Float>, b0: Int, nb: Int, weights wT: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              into y: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let Lp = paddedLength, P = roundedPositions(nb)
-        let rowStride = P + kernel - 1 + 32
-        // the concatenated, zero-padded rows; input samples s reach an output when
-        // 0 ≤ s + pl < Lp (pl < 0 for the input gradient of an over-padded convolution)
-        let lo = Swift.max(0, -padLeft), hi = Swift.min(length, Lp - padLeft)
-        for ci in 0..<cin {
-            let r = row + ci * rowStride
-            fillZeros(r, count: rowStride)
-            guard hi > lo else { continue }
-            for j in 0..<nb {
-                copyFloats(r + j * Lp + padLeft + lo, x + ((b0 + j) * cin + ci) * length + lo, count: hi - lo)
-            }
-        }
+        let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
         var co = 0
         while co + 8 <= cout {
             var p = 0
@@ -99,6 +91,100 @@ struct DirectConvolution {
                 }
             }
         }
+    }
+
+    /// Adds the weight gradient of the samples `b0 ..< b0 + nb` to `dw` (`[C_out, C_in, K]`):
+    /// `dW[co, ci, k] += Σ_p gcat[co, p] · xcat[ci, p + k]`, with `gcat` the output gradient laid
+    /// out like the outputs of ``run(_:b0:nb:weights:bias:into:row:out:)`` (zeros between samples).
+    /// Each (co, k) sum runs over the positions in vectors of 16, reduced once per chunk.
+    func addWeightGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, b0: Int, nb: Int,
+                           into dw: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>,
+                           gcat: UnsafeMutablePointer<Float>) {
+        let Lp = paddedLength, P = roundedPositions(nb)
+        let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
+        for co in 0..<cout {
+            let d = gcat + co * P
+            fillZeros(d, count: P)
+            for j in 0..<nb { copyFloats(d + j * Lp, g + ((b0 + j) * cout + co) * outLength, count: outLength) }
+        }
+        let K = kernel
+        for ci in 0..<cin {
+            let xr = UnsafePointer(row + ci * rowStride)
+            var co = 0
+            while co < cout {
+                let rows = Swift.min(3, cout - co)
+                var k = 0
+                while k + 8 <= K {
+                    let (xk, gc, d) = (xr + k, UnsafePointer(gcat + co * P), dw + (co * cin + ci) * K + k)
+                    switch rows {
+                    case 3: Self.gradient8Taps(rows: 3, xk, gc, positions: P, gStride: P, dw: d, dwStride: cin * K)
+                    case 2: Self.gradient8Taps(rows: 2, xk, gc, positions: P, gStride: P, dw: d, dwStride: cin * K)
+                    default: Self.gradient8Taps(rows: 1, xk, gc, positions: P, gStride: P, dw: d, dwStride: cin * K)
+                    }
+                    k += 8
+                }
+                for c in co..<(co + rows) {
+                    for kk in k..<K {
+                        var a = V()
+                        var p = 0
+                        while p < P { a = a.addingProduct(Self.load(gcat + c * P + p), Self.load(xr + kk + p)); p += 16 }
+                        dw[(c * cin + ci) * K + kk] += a.sum()
+                    }
+                }
+                co += rows
+            }
+        }
+    }
+
+    /// The zero-padded rows of the samples `b0 ..< b0 + nb` (see the type's description); returns
+    /// the row stride.
+    @discardableResult
+    func fillRows(_ x: UnsafePointer<Float>, b0: Int, nb: Int, row: UnsafeMutablePointer<Float>) -> Int {
+        let Lp = paddedLength
+        let rowStride = roundedPositions(nb) + kernel - 1 + 32
+        // input samples s reach an output when 0 ≤ s + pl < Lp (pl < 0 for the input gradient
+        // of an over-padded convolution)
+        let lo = Swift.max(0, -padLeft), hi = Swift.min(length, Lp - padLeft)
+        for ci in 0..<cin {
+            let r = row + ci * rowStride
+            fillZeros(r, count: rowStride)
+            guard hi > lo else { continue }
+            for j in 0..<nb {
+                copyFloats(r + j * Lp + padLeft + lo, x + ((b0 + j) * cin + ci) * length + lo, count: hi - lo)
+            }
+        }
+        return rowStride
+    }
+
+    /// `dw[c·dwStride + k] += Σ_p g[c, p] · x[p + k]` for `rows` (1, 2 or 3, a constant at every
+    /// call, so that the unused accumulators vanish) output channels × 8 taps.
+    @inline(__always)
+    static func gradient8Taps(rows: Int, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, positions P: Int,
+                              gStride: Int, dw: UnsafeMutablePointer<Float>, dwStride: Int) {
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
+        var b0 = V(), b1 = V(), b2 = V(), b3 = V(), b4 = V(), b5 = V(), b6 = V(), b7 = V()
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+        var p = 0
+        while p < P {
+            let g0 = load(g + p)
+            let g1 = rows > 1 ? load(g + gStride + p) : V(), g2 = rows > 2 ? load(g + 2 * gStride + p) : V()
+            @inline(__always) func tap(_ k: Int, _ a: inout V, _ b: inout V, _ c: inout V) {
+                let v = load(x + p + k)
+                a = a.addingProduct(g0, v)
+                if rows > 1 { b = b.addingProduct(g1, v) }
+                if rows > 2 { c = c.addingProduct(g2, v) }
+            }
+            tap(0, &a0, &b0, &c0); tap(1, &a1, &b1, &c1); tap(2, &a2, &b2, &c2); tap(3, &a3, &b3, &c3)
+            tap(4, &a4, &b4, &c4); tap(5, &a5, &b5, &c5); tap(6, &a6, &b6, &c6); tap(7, &a7, &b7, &c7)
+            p += 16
+        }
+        @inline(__always) func add(_ d: UnsafeMutablePointer<Float>, _ v: (V, V, V, V, V, V, V, V)) {
+            d[0] += v.0.sum(); d[1] += v.1.sum(); d[2] += v.2.sum(); d[3] += v.3.sum()
+            d[4] += v.4.sum(); d[5] += v.5.sum(); d[6] += v.6.sum(); d[7] += v.7.sum()
+        }
+        add(dw, (a0, a1, a2, a3, a4, a5, a6, a7))
+        if rows > 1 { add(dw + dwStride, (b0, b1, b2, b3, b4, b5, b6, b7)) }
+        if rows > 2 { add(dw + 2 * dwStride, (c0, c1, c2, c3, c4, c5, c6, c7)) }
     }
 
     typealias V = SIMD16<Float>
