@@ -10,7 +10,7 @@ import VolcanoCore
 /// `out[co, p] = Σ_ci Σ_k W[co, ci, k] · xcat[ci, p + k]`. The positions between samples
 /// (`K − 1` per sample) are computed and dropped. The inner kernel keeps 8 output channels ×
 /// 32 positions in sixteen 16-float accumulators; each tap loads two vectors of the row and
-/// broadcasts 8 weights, all fused multiply-adds. The input gradient of a stride-1 convolution
+/// broadcasts 8 weights (stored side by side), all fused multiply-adds. The input gradient of a stride-1 convolution
 /// is the same kernel on the output gradient with the flipped, transposed weights; the weight
 /// gradient correlates the output gradient, laid out the same way, with the shifted rows
 /// (3 output channels × 8 taps of vector sums, reduced once per chunk).
@@ -23,15 +23,21 @@ struct DirectConvolution {
     /// Padded length of one sample in the concatenated row.
     var paddedLength: Int { outLength + kernel - 1 }
 
-    /// Weights `[C_in·K, C_out]` (output channel fastest) from `W [C_out, C_in, K]`; with
-    /// `transposedFlipped` those of the input gradient, `[C_out·K, C_in]` holding `W[co, ci, K−1−k]`.
+    /// The weights as the kernels read them: for each block of 8 output channels, the taps
+    /// `(ci, k)` in order with the block's 8 weights side by side (one 32-byte line per tap, the
+    /// block's 8 KB or so staying in L1 while it sweeps the positions), then each remaining
+    /// channel's taps. From `W [C_out, C_in, K]`; with `transposedFlipped`, those of the input
+    /// gradient (outputs `ci`, inputs `co`, tap `k` holding `W[co, ci, K−1−k]`).
     static func arrangedWeights(_ w: [Float], cout: Int, cin: Int, kernel K: Int, transposedFlipped: Bool) -> [Float] {
+        let outputs = transposedFlipped ? cin : cout, taps = w.count / outputs
+        let full = outputs / 8 * 8
         var out = [Float](repeating: 0, count: w.count)
         for co in 0..<cout {
             for ci in 0..<cin {
                 for k in 0..<K {
                     let v = w[(co * cin + ci) * K + k]
-                    if transposedFlipped { out[(co * K + (K - 1 - k)) * cin + ci] = v } else { out[(ci * K + k) * cout + co] = v }
+                    let (o, t) = transposedFlipped ? (ci, co * K + (K - 1 - k)) : (co, ci * K + k)
+                    out[o < full ? (o / 8 * taps + t) * 8 + o % 8 : full * taps + (o - full) * taps + t] = v
                 }
             }
         }
@@ -60,22 +66,24 @@ struct DirectConvolution {
              into y: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let Lp = paddedLength, P = roundedPositions(nb)
         let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
+        let taps = cin * kernel
         var co = 0
         while co + 8 <= cout {
+            let wb = wT + co * taps
             var p = 0
             while p + 32 <= P {
-                Self.block8x32(row + p, rowStride: rowStride, weights: wT + co, weightStride: cout, cin: cin,
+                Self.block8x32(row + p, rowStride: rowStride, weights: wb, weightStride: 8, cin: cin,
                                kernel: kernel, out: out + co * P + p, outStride: P)
                 p += 32
             }
             if p < P {
-                Self.block8x16(row + p, rowStride: rowStride, weights: wT + co, weightStride: cout, cin: cin,
+                Self.block8x16(row + p, rowStride: rowStride, weights: wb, weightStride: 8, cin: cin,
                                kernel: kernel, out: out + co * P + p, outStride: P)
             }
             co += 8
         }
         while co < cout {
-            Self.singleChannel(row, positions: P, rowStride: rowStride, weights: wT + co, weightStride: cout, cin: cin,
+            Self.singleChannel(row, positions: P, rowStride: rowStride, weights: wT + co * taps, weightStride: 1, cin: cin,
                                kernel: kernel, out: out + co * P)
             co += 1
         }

@@ -68,10 +68,20 @@ extension Tape {
                                 }
                             }
                             poolClamped(0..<innerStart)
-                            var lo = innerStart &* s &- padding
-                            for t in innerStart..<innerEnd {
-                                pool(t, lo, lo &+ kernel)
-                                lo &+= s
+                            // inner windows; the common sizes as constants, so that the window
+                            // loop unrolls (Etna's pools are 3 wide)
+                            @inline(__always) func inner(_ width: Int) {
+                                var lo = innerStart &* s &- padding
+                                for t in innerStart..<innerEnd {
+                                    pool(t, lo, lo &+ width)
+                                    lo &+= s
+                                }
+                            }
+                            switch kernel {
+                            case 2: inner(2)
+                            case 3: inner(3)
+                            case 4: inner(4)
+                            default: inner(kernel)
                             }
                             poolClamped(innerEnd..<lout)
                         }
