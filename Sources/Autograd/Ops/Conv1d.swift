@@ -306,7 +306,7 @@ extension Tape {
                                 while b0 < share.upperBound {
                                     let nb = Swift.min(chunkF, share.upperBound - b0)
                                     direct.addWeightGradient(px.baseAddress!, pg.baseAddress!, b0: b0, nb: nb, into: dwp,
-                                                             row: cols, gcat: g2)
+                                                             row: cols, gt: g2)
                                     b0 += nb
                                 }
                                 return

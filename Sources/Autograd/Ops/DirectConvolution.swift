@@ -12,8 +12,8 @@ import VolcanoCore
 /// 32 positions in sixteen 16-float accumulators; each tap loads two vectors of the row and
 /// broadcasts 8 weights (stored side by side), all fused multiply-adds. The input gradient of a stride-1 convolution
 /// is the same kernel on the output gradient with the flipped, transposed weights; the weight
-/// gradient correlates the output gradient, laid out the same way, with the shifted rows
-/// (3 output channels × 8 taps of vector sums, reduced once per chunk).
+/// gradient correlates the output gradient, transposed to position-major order, with the row
+/// broadcast at 8 taps (vectors over 32 output channels).
 ///
 /// Sums run over `ci`, then `k`, in the same order for every position, so outputs and input
 /// gradients do not depend on the chunking or the thread count (the weight gradient adds the
@@ -52,7 +52,7 @@ struct DirectConvolution {
     /// Floats of scratch a chunk of `nb` samples needs: (row, outputs).
     func scratch(samples nb: Int) -> (row: Int, out: Int) {
         let positions = roundedPositions(nb)
-        return (cin * (positions + kernel - 1 + 32), cout * positions)
+        return (cin * (positions + kernel - 1 + 32), paddedOutputs * positions)
     }
 
     /// Output positions computed for `nb` samples, rounded up to whole 16-float vectors.
@@ -67,21 +67,36 @@ struct DirectConvolution {
         let Lp = paddedLength, P = roundedPositions(nb)
         let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
         let taps = cin * kernel
-        var co = 0
-        while co + 8 <= cout {
-            let wb = wT + co * taps
-            var p = 0
-            while p + 32 <= P {
-                Self.block8x32(row + p, rowStride: rowStride, weights: wb, weightStride: 8, cin: cin,
-                               kernel: kernel, out: out + co * P + p, outStride: P)
-                p += 32
+        // K as a constant for the common kernel sizes (Etna's 8), so that the tap loop unrolls
+        @inline(__always) func blocks(_ K: Int) {
+            var co = 0
+            while co + 8 <= cout {
+                let wb = wT + co * taps
+                var p = 0
+                while p + 48 <= P {
+                    Self.block8x48(row + p, rowStride: rowStride, weights: wb, cin: cin, kernel: K,
+                                   out: out + co * P + p, outStride: P)
+                    p += 48
+                }
+                if p + 32 <= P {
+                    Self.block8x32(row + p, rowStride: rowStride, weights: wb, weightStride: 8, cin: cin,
+                                   kernel: K, out: out + co * P + p, outStride: P)
+                    p += 32
+                }
+                if p < P {
+                    Self.block8x16(row + p, rowStride: rowStride, weights: wb, weightStride: 8, cin: cin,
+                                   kernel: K, out: out + co * P + p, outStride: P)
+                }
+                co += 8
             }
-            if p < P {
-                Self.block8x16(row + p, rowStride: rowStride, weights: wb, weightStride: 8, cin: cin,
-                               kernel: kernel, out: out + co * P + p, outStride: P)
-            }
-            co += 8
         }
+        switch kernel {
+        case 8: blocks(8)
+        case 5: blocks(5)
+        case 3: blocks(3)
+        default: blocks(kernel)
+        }
+        var co = cout / 8 * 8
         while co < cout {
             Self.singleChannel(row, positions: P, rowStride: rowStride, weights: wT + co * taps, weightStride: 1, cin: cin,
                                kernel: kernel, out: out + co * P)
@@ -101,47 +116,101 @@ struct DirectConvolution {
         }
     }
 
+    /// Output channels rounded up to whole vectors (the weight gradient's vector axis).
+    var paddedOutputs: Int { (cout + 15) / 16 * 16 }
+
     /// Adds the weight gradient of the samples `b0 ..< b0 + nb` to `dw` (`[C_out, C_in, K]`):
-    /// `dW[co, ci, k] += Σ_p gcat[co, p] · xcat[ci, p + k]`, with `gcat` the output gradient laid
-    /// out like the outputs of ``run(_:b0:nb:weights:bias:into:row:out:)`` (zeros between samples).
-    /// Each (co, k) sum runs over the positions in vectors of 16, reduced once per chunk.
+    /// `dW[co, ci, k] += Σ_p g[p, co] · xcat[ci, p + k]`, with `g` the output gradient transposed
+    /// to position-major `gt[p, co]` (positions as in the outputs of
+    /// ``run(_:b0:nb:weights:bias:into:row:out:)``, zeros between samples). Vectors run over 32
+    /// (or 16) output channels; each position broadcasts the row at up to 8 taps: the same shape
+    /// of kernel as the forward pass, and the sums need no horizontal reduction.
     func addWeightGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, b0: Int, nb: Int,
                            into dw: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>,
-                           gcat: UnsafeMutablePointer<Float>) {
-        let Lp = paddedLength, P = roundedPositions(nb)
+                           gt: UnsafeMutablePointer<Float>) {
+        let Lp = paddedLength, C = paddedOutputs
+        let used = (nb - 1) * Lp + outLength
         let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
-        for co in 0..<cout {
-            let d = gcat + co * P
-            fillZeros(d, count: P)
-            for j in 0..<nb { copyFloats(d + j * Lp, g + ((b0 + j) * cout + co) * outLength, count: outLength) }
+        // gt[j·Lp + t, co] = g[b0 + j, co, t]; zeros between samples and in the padded channels
+        for j in 0..<nb {
+            let src = g + (b0 + j) * cout * outLength, dst = gt + j * Lp * C
+            for t in 0..<outLength {
+                let d = dst + t &* C
+                var s = src + t
+                for co in 0..<cout {
+                    d[co] = s.pointee
+                    s += outLength
+                }
+                if C > cout { fillZeros(d + cout, count: C &- cout) }
+            }
+            if j < nb - 1 { fillZeros(dst + outLength * C, count: (Lp - outLength) * C) }
         }
         let K = kernel
         for ci in 0..<cin {
             let xr = UnsafePointer(row + ci * rowStride)
             var co = 0
-            while co < cout {
-                let rows = Swift.min(3, cout - co)
+            while co < C {
+                let vectors = C - co >= 32 ? 2 : 1
                 var k = 0
-                while k + 8 <= K {
-                    let (xk, gc, d) = (xr + k, UnsafePointer(gcat + co * P), dw + (co * cin + ci) * K + k)
-                    switch rows {
-                    case 3: Self.gradient8Taps(rows: 3, xk, gc, positions: P, gStride: P, dw: d, dwStride: cin * K)
-                    case 2: Self.gradient8Taps(rows: 2, xk, gc, positions: P, gStride: P, dw: d, dwStride: cin * K)
-                    default: Self.gradient8Taps(rows: 1, xk, gc, positions: P, gStride: P, dw: d, dwStride: cin * K)
+                while k < K {
+                    let taps = Swift.min(8, K - k)
+                    let d = dw + (co * cin + ci) * K + k
+                    // taps and vectors as constants: the unused accumulators vanish
+                    @inline(__always) func run(_ n: Int) {
+                        if vectors == 2 {
+                            Self.gradientBlock(taps: n, vectors: 2, xr + k, UnsafePointer(gt + co), positions: used, gStride: C,
+                                               dw: d, channels: cout - co, channelStride: cin * K)
+                        } else {
+                            Self.gradientBlock(taps: n, vectors: 1, xr + k, UnsafePointer(gt + co), positions: used, gStride: C,
+                                               dw: d, channels: cout - co, channelStride: cin * K)
+                        }
                     }
-                    k += 8
-                }
-                for c in co..<(co + rows) {
-                    for kk in k..<K {
-                        var a = V()
-                        var p = 0
-                        while p < P { a = a.addingProduct(Self.load(gcat + c * P + p), Self.load(xr + kk + p)); p += 16 }
-                        dw[(c * cin + ci) * K + kk] += a.sum()
+                    switch taps {
+                    case 8: run(8)
+                    case 7: run(7)
+                    case 6: run(6)
+                    case 5: run(5)
+                    case 4: run(4)
+                    case 3: run(3)
+                    case 2: run(2)
+                    default: run(1)
                     }
+                    k += taps
                 }
-                co += rows
+                co += 16 * vectors
             }
         }
+    }
+
+    /// `dw[c·channelStride + k] += Σ_p g[p·gStride + c] · x[p + k]` for `taps` (≤ 8) taps and
+    /// `16·vectors` channels (the first `channels` of them kept).
+    @inline(__always)
+    static func gradientBlock(taps n: Int, vectors: Int, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
+                              positions P: Int, gStride: Int, dw: UnsafeMutablePointer<Float>, channels: Int,
+                              channelStride: Int) {
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
+        var b0 = V(), b1 = V(), b2 = V(), b3 = V(), b4 = V(), b5 = V(), b6 = V(), b7 = V()
+        var gp = g, xp = x
+        for _ in 0..<P {
+            let g0 = load(gp), g1 = vectors > 1 ? load(gp + 16) : V()
+            @inline(__always) func tap(_ k: Int, _ a: inout V, _ b: inout V) {
+                guard k < n else { return }
+                let xv = V(repeating: xp[k])
+                a = a.addingProduct(xv, g0)
+                if vectors > 1 { b = b.addingProduct(xv, g1) }
+            }
+            tap(0, &a0, &b0); tap(1, &a1, &b1); tap(2, &a2, &b2); tap(3, &a3, &b3)
+            tap(4, &a4, &b4); tap(5, &a5, &b5); tap(6, &a6, &b6); tap(7, &a7, &b7)
+            gp += gStride
+            xp += 1
+        }
+        @inline(__always) func add(_ k: Int, _ a: V, _ b: V) {
+            guard k < n else { return }
+            for c in 0..<Swift.min(16, channels) { dw[c * channelStride + k] += a[c] }
+            if vectors > 1 { for c in 16..<Swift.min(32, channels) { dw[c * channelStride + k] += b[c - 16] } }
+        }
+        add(0, a0, b0); add(1, a1, b1); add(2, a2, b2); add(3, a3, b3)
+        add(4, a4, b4); add(5, a5, b5); add(6, a6, b6); add(7, a7, b7)
     }
 
     /// The zero-padded rows of the samples `b0 ..< b0 + nb` (see the type's description); returns
@@ -164,37 +233,6 @@ struct DirectConvolution {
         return rowStride
     }
 
-    /// `dw[c·dwStride + k] += Σ_p g[c, p] · x[p + k]` for `rows` (1, 2 or 3, a constant at every
-    /// call, so that the unused accumulators vanish) output channels × 8 taps.
-    @inline(__always)
-    static func gradient8Taps(rows: Int, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, positions P: Int,
-                              gStride: Int, dw: UnsafeMutablePointer<Float>, dwStride: Int) {
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
-        var b0 = V(), b1 = V(), b2 = V(), b3 = V(), b4 = V(), b5 = V(), b6 = V(), b7 = V()
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
-        var p = 0
-        while p < P {
-            let g0 = load(g + p)
-            let g1 = rows > 1 ? load(g + gStride + p) : V(), g2 = rows > 2 ? load(g + 2 * gStride + p) : V()
-            @inline(__always) func tap(_ k: Int, _ a: inout V, _ b: inout V, _ c: inout V) {
-                let v = load(x + p + k)
-                a = a.addingProduct(g0, v)
-                if rows > 1 { b = b.addingProduct(g1, v) }
-                if rows > 2 { c = c.addingProduct(g2, v) }
-            }
-            tap(0, &a0, &b0, &c0); tap(1, &a1, &b1, &c1); tap(2, &a2, &b2, &c2); tap(3, &a3, &b3, &c3)
-            tap(4, &a4, &b4, &c4); tap(5, &a5, &b5, &c5); tap(6, &a6, &b6, &c6); tap(7, &a7, &b7, &c7)
-            p += 16
-        }
-        @inline(__always) func add(_ d: UnsafeMutablePointer<Float>, _ v: (V, V, V, V, V, V, V, V)) {
-            d[0] += v.0.sum(); d[1] += v.1.sum(); d[2] += v.2.sum(); d[3] += v.3.sum()
-            d[4] += v.4.sum(); d[5] += v.5.sum(); d[6] += v.6.sum(); d[7] += v.7.sum()
-        }
-        add(dw, (a0, a1, a2, a3, a4, a5, a6, a7))
-        if rows > 1 { add(dw + dwStride, (b0, b1, b2, b3, b4, b5, b6, b7)) }
-        if rows > 2 { add(dw + 2 * dwStride, (c0, c1, c2, c3, c4, c5, c6, c7)) }
-    }
-
     typealias V = SIMD16<Float>
 
     @inline(__always)
@@ -202,6 +240,36 @@ struct DirectConvolution {
 
     @inline(__always)
     static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+
+    /// 8 output channels × 48 positions: 24 accumulators, each broadcast weight feeding three
+    /// fused multiply-adds (fewer instructions per product than 8 × 32).
+    @inline(__always)
+    static func block8x48(_ x: UnsafeMutablePointer<Float>, rowStride: Int, weights w: UnsafePointer<Float>,
+                          cin: Int, kernel K: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
+        var b0 = V(), b1 = V(), b2 = V(), b3 = V(), b4 = V(), b5 = V(), b6 = V(), b7 = V()
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+        var xr = UnsafePointer(x), wk = w
+        for _ in 0..<cin {
+            for k in 0..<K {
+                let x0 = load(xr + k), x1 = load(xr + k + 16), x2 = load(xr + k + 32)
+                @inline(__always) func row(_ c: Int, _ a: inout V, _ b: inout V, _ d: inout V) {
+                    let wv = V(repeating: wk[c])
+                    a = a.addingProduct(x0, wv); b = b.addingProduct(x1, wv); d = d.addingProduct(x2, wv)
+                }
+                row(0, &a0, &b0, &c0); row(1, &a1, &b1, &c1); row(2, &a2, &b2, &c2); row(3, &a3, &b3, &c3)
+                row(4, &a4, &b4, &c4); row(5, &a5, &b5, &c5); row(6, &a6, &b6, &c6); row(7, &a7, &b7, &c7)
+                wk += 8
+            }
+            xr += rowStride
+        }
+        @inline(__always) func put(_ c: Int, _ a: V, _ b: V, _ d: V) {
+            let o = out + c * outStride
+            store(a, o); store(b, o + 16); store(d, o + 32)
+        }
+        put(0, a0, b0, c0); put(1, a1, b1, c1); put(2, a2, b2, c2); put(3, a3, b3, c3)
+        put(4, a4, b4, c4); put(5, a5, b5, c5); put(6, a6, b6, c6); put(7, a7, b7, c7)
+    }
 
     /// 8 output channels × 32 positions.
     @inline(__always)
