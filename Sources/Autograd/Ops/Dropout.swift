@@ -9,7 +9,8 @@ extension Tape {
     ///   - p: drop probability in `[0, 1)`; the paper uses 0.1 (encoder) and 0.35 (TS-TCC).
     ///   - training: apply the mask (model in training mode).
     ///   - generator: the seeded source of the mask (one 64-bit draw per call seeds one
-    ///     stream per block of 65,536 elements, so the mask does not depend on the thread count).
+    ///     stream per block of 65,536 elements, so the mask does not depend on the thread count;
+    ///     each 64-bit draw of a stream decides two elements, 24 bits each).
     /// Backward multiplies the gradient by the same scaled mask.
     public func dropout(_ x: Variable, p: Float, training: Bool,
                         using generator: inout SeededGenerator) -> Variable {
@@ -27,12 +28,24 @@ extension Tape {
                 x.value.withUnsafeBufferPointer { px in
                     guard let pm = m.baseAddress, let py = out.baseAddress, let px = px.baseAddress else { return }
                     let n = m.count
+                    // an element is dropped when a 24-bit uniform integer falls below p·2²⁴: the
+                    // same test as a 24-bit float draw < p; each 64-bit draw serves two elements
+                    let threshold = UInt64((Double(p) * 0x1p24).rounded(.up))
                     Parallel.forEach((n + block - 1) / block) { blk in
                         var g = SeededGenerator(seed: seed, stream: UInt64(blk))
-                        for i in (blk * block)..<Swift.min(n, (blk + 1) * block) {
-                            let k: Float = g.nextFloat() < p ? 0 : scale
-                            pm[i] = k
-                            py[i] = px[i] * k
+                        var i = blk * block
+                        let end = Swift.min(n, (blk + 1) * block)
+                        while i < end {
+                            let r = g.next()
+                            let k0: Float = r >> 40 < threshold ? 0 : scale
+                            pm[i] = k0
+                            py[i] = px[i] * k0
+                            if i + 1 < end {
+                                let k1: Float = (r >> 8) & 0xFF_FFFF < threshold ? 0 : scale
+                                pm[i + 1] = k1
+                                py[i + 1] = px[i + 1] * k1
+                            }
+                            i += 2
                         }
                     }
                 }
