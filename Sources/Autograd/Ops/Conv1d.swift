@@ -137,6 +137,17 @@ private func scatterToNCL(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePoint
     }
 }
 
+/// Calls `body(b0, nb)` for consecutive chunks of at most `size` samples covering `share`.
+@inline(__always)
+func forEachChunk(of share: Range<Int>, size: Int, _ body: (_ b0: Int, _ nb: Int) -> Void) {
+    var b0 = share.lowerBound
+    while b0 < share.upperBound {
+        let nb = Swift.min(size, share.upperBound - b0)
+        body(b0, nb)
+        b0 += nb
+    }
+}
+
 /// Σ over batch and length of an NCL tensor: `[B, C, L] → [C]` (the bias gradient).
 func channelSums(_ g: Tensor) -> Tensor {
     let (B, C, L) = (g.shape[0], g.shape[1], g.shape[2])
@@ -246,12 +257,9 @@ extension Tape {
                             let (cols, y2) = buffers[p]
                             let share = Parallel.range(chunk: p, of: workers, count: B)
                             if let direct {
-                                var b0 = share.lowerBound
-                                while b0 < share.upperBound {
-                                    let nb = Swift.min(chunkF, share.upperBound - b0)
+                                forEachChunk(of: share, size: chunkF) { b0, nb in
                                     direct.run(px.baseAddress!, b0: b0, nb: nb, weights: pa.baseAddress!, bias: bp,
                                                into: yo.baseAddress!, row: cols, out: y2)
-                                    b0 += nb
                                 }
                                 return
                             }
@@ -302,12 +310,9 @@ extension Tape {
                             if share.isEmpty { dwp.update(repeating: 0, count: dwSize) }
                             if let direct {
                                 dwp.update(repeating: 0, count: dwSize)
-                                var b0 = share.lowerBound
-                                while b0 < share.upperBound {
-                                    let nb = Swift.min(chunkF, share.upperBound - b0)
+                                forEachChunk(of: share, size: chunkF) { b0, nb in
                                     direct.addWeightGradient(px.baseAddress!, pg.baseAddress!, b0: b0, nb: nb, into: dwp,
                                                              row: cols, gt: g2)
-                                    b0 += nb
                                 }
                                 return
                             }
@@ -359,12 +364,9 @@ extension Tape {
                                 let (cols, _, dxb, _) = buffers[p]
                                 let share = Parallel.range(chunk: p, of: workers, count: B)
                                 if let directX {
-                                    var b0 = share.lowerBound
-                                    while b0 < share.upperBound {
-                                        let nb = Swift.min(chunkX, share.upperBound - b0)
+                                    forEachChunk(of: share, size: chunkX) { b0, nb in
                                         directX.run(pg.baseAddress!, b0: b0, nb: nb, weights: pwf.baseAddress!, bias: nil,
                                                     into: pdx.baseAddress!, row: cols, out: dxb)
-                                        b0 += nb
                                     }
                                     return
                                 }
