@@ -24,25 +24,27 @@ func withSerialBLAS<R>(_ body: () -> R) -> R {
 }
 
 /// Runs `jobs` independent pieces of work, `body(0)` … `body(jobs − 1)`, handed out one at a
-/// time to ``Threads/count`` threads, with BLAS and every parallel loop inside a piece on one
-/// thread (for inference over separate chunks of a batch).
+/// time to ``Threads/count`` threads, with BLAS on one thread and `threadsEach` threads for the
+/// parallel loops inside a piece (one by default; with one thread overall the pieces run one
+/// after the other).
 ///
 /// One parallel region for the whole computation instead of one per operation: the many short
 /// regions of small networks spent their time waking threads, and on a shared machine each of
 /// them waited for whichever core the hypervisor had just taken away; here such a core delays one
-/// piece while the other threads take the rest. A piece's result depends only on the piece, not
-/// on the thread count. Pieces must write disjoint memory.
-public func forEachIndependently(_ jobs: Int, _ body: (Int) -> Void) {
+/// piece while the other threads take the rest. With `threadsEach` 1 a piece's result depends
+/// only on the piece, not on the thread count. Pieces must write disjoint memory.
+public func forEachIndependently(_ jobs: Int, threadsEach: Int = 1, _ body: (Int) -> Void) {
     guard jobs > 0 else { return }
+    let inner = Swift.max(1, Swift.min(threadsEach, Threads.count))
     if Threads.count <= 1 || jobs == 1 {
-        Threads.withCount(1) { for j in 0..<jobs { body(j) } }
+        Threads.withCount(inner) { for j in 0..<jobs { body(j) } }
         return
     }
     SerialBLAS.run {
         withoutActuallyEscaping(body) { body in
             let box = UnsafeSendable(body)
             DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                Threads.withCount(1) { box.value(j) }
+                SerialBLAS.insideRegion { Threads.withCount(inner) { box.value(j) } }
             }
         }
     }

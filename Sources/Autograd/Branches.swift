@@ -1,4 +1,3 @@
-import Dispatch
 import VolcanoCore
 
 extension Tape {
@@ -40,7 +39,7 @@ extension Tape {
         var outputs = [[Variable]](repeating: [], count: count)
         outputs.withUnsafeMutableBufferPointer { out in
             let out = UnsafeSendable(out)
-            Self.concurrently(count) { i in out.value[i] = body(i, tapes[i], leafInputs[i]) }
+            forEachIndependently(count, threadsEach: Threads.count / count) { i in out.value[i] = body(i, tapes[i], leafInputs[i]) }
         }
         for t in tapes { for effect in t.deferredEffects! { sideEffect(effect) } }
         guard isRecording else { return outputs.map { $0.map { constant($0.value) } } }
@@ -67,7 +66,7 @@ extension Tape {
             var grads = [Gradients?](repeating: nil, count: count)
             grads.withUnsafeMutableBufferPointer { gr in
                 let gr = UnsafeSendable(gr)
-                Self.concurrently(count) { i in
+                forEachIndependently(count, threadsEach: Threads.count / count) { i in
                     let seeds = outputs[i].enumerated().map { k, v in
                         (v, Tensor(shape: v.shape, scalars: Array(g.scalars[offsets[i][k] ..< offsets[i][k] + v.value.count])))
                     }
@@ -92,25 +91,6 @@ extension Tape {
                     var d = Tensor.zeros([total])
                     d.scalars.replaceSubrange(range, with: g.scalars)
                     return [d]
-                }
-            }
-        }
-    }
-
-    /// `body(0)` … `body(n − 1)` on ``Threads/count`` threads (one after the other with one
-    /// thread), each with `count / n` threads of its own and BLAS on one thread.
-    static func concurrently(_ n: Int, _ body: (Int) -> Void) {
-        let threads = Threads.count
-        if threads <= 1 || n == 1 {
-            for i in 0..<n { body(i) }
-            return
-        }
-        let inner = Swift.max(1, threads / n)
-        SerialBLAS.run {
-            withoutActuallyEscaping(body) { body in
-                let box = UnsafeSendable(body)
-                DispatchQueue.concurrentPerform(iterations: n) { i in
-                    SerialBLAS.insideRegion { Threads.withCount(inner) { box.value(i) } }
                 }
             }
         }

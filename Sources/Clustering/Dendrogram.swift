@@ -31,9 +31,12 @@ public struct Dendrogram: Sendable, Equatable {
     }
 
     /// Builds a dendrogram from unordered merges expressed on slot ids (each merge keeps the
-    /// id of one of its two inputs, as the nearest-neighbour chain does): sorts them by height
-    /// (stable) and relabels the clusters in scipy's way (union–find, new cluster = n + m).
-    init(leafCount n: Int, slotMerges: [(a: Int, b: Int, height: Double)]) {
+    /// id of one of its two inputs, as the nearest-neighbour chain does, or names two points of
+    /// the clusters it joins, as MST edges do): sorts them by height (stable) and relabels the
+    /// clusters in scipy's way (union–find, new cluster = n + m). `orderedChildren`: the smaller
+    /// cluster id on the left (scipy); otherwise the clusters of `a` and `b` in that order (the
+    /// `hdbscan` package's `label`).
+    init(leafCount n: Int, slotMerges: [(a: Int, b: Int, height: Double)], orderedChildren: Bool = true) {
         let order = slotMerges.indices.sorted {
             slotMerges[$0].height < slotMerges[$1].height
                 || (slotMerges[$0].height == slotMerges[$1].height && $0 < $1)
@@ -47,7 +50,8 @@ public struct Dendrogram: Sendable, Equatable {
             let m = slotMerges[idx]
             let x = sets.find(m.a), y = sets.find(m.b)
             let s = size[x] + size[y]
-            out.append(Merge(left: Swift.min(x, y), right: Swift.max(x, y), height: m.height, size: s))
+            out.append(orderedChildren ? Merge(left: Swift.min(x, y), right: Swift.max(x, y), height: m.height, size: s)
+                                       : Merge(left: x, right: y, height: m.height, size: s))
             sets.attach(x, to: nextLabel); sets.attach(y, to: nextLabel)
             size[nextLabel] = s
             nextLabel += 1

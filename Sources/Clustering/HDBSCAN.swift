@@ -74,21 +74,7 @@ public struct HDBSCAN: Sendable {
     /// Single-linkage tree of MST edges (stable sort by weight, union–find labelling as the
     /// `hdbscan` package's `label`).
     static func singleLinkage(n: Int, edges: [(a: Int, b: Int, weight: Double)]) -> Dendrogram {
-        let order = edges.indices.sorted { edges[$0].weight < edges[$1].weight || (edges[$0].weight == edges[$1].weight && $0 < $1) }
-        var sets = UnionFind(count: 2 * n - 1)
-        var size = [Int](repeating: 1, count: 2 * n - 1)
-        var merges = [Dendrogram.Merge]()
-        merges.reserveCapacity(n - 1)
-        var next = n
-        for idx in order {
-            let e = edges[idx]
-            let a = sets.find(e.a), b = sets.find(e.b)
-            let s = size[a] + size[b]
-            merges.append(Dendrogram.Merge(left: a, right: b, height: e.weight, size: s))
-            sets.attach(a, to: next); sets.attach(b, to: next); size[next] = s
-            next += 1
-        }
-        return Dendrogram(leafCount: n, merges: merges)
+        Dendrogram(leafCount: n, slotMerges: edges.map { ($0.a, $0.b, $0.weight) }, orderedChildren: false)
     }
 
     /// Condensed tree, stabilities, excess-of-mass selection, labels and probabilities.

@@ -23,11 +23,11 @@ public final class ConvEncoder: Module {
     final class Block {
         let weight: Parameter
         let bias: Parameter?
-        let norm: _BatchNormParameters?
+        let norm: BatchNorm1d?
         init(weight: Parameter, bias: Parameter?, batchNorm: Bool, channels: Int) {
             self.weight = weight
             self.bias = bias
-            norm = batchNorm ? _BatchNormParameters(channels) : nil
+            norm = batchNorm ? BatchNorm1d(features: channels) : nil
         }
     }
 
@@ -119,7 +119,7 @@ public final class ConvEncoder: Module {
                 h = tape.maxPool1d(h, kernel: c.poolKernel, stride: c.poolStride, padding: c.poolPadding, relu: i < n - 1)
                 h = tape.dropout(h, p: p, training: isTraining, using: &generator)
             case .tstcc:
-                h = b.norm!(h, training: isTraining, on: tape)
+                h = b.norm!.normalize(h, training: isTraining, on: tape)
                 h = tape.maxPool1d(tape.relu(h), kernel: c.poolKernel, stride: c.poolStride, padding: c.poolPadding)
                 if i == 0 { h = tape.dropout(h, p: p, training: isTraining, using: &generator) }
             }

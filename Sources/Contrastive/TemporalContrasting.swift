@@ -20,7 +20,7 @@ public final class TemporalContrasting: Module {
 
     let predictors: [_LinearParameters]
     let projection1: _LinearParameters
-    let projectionNorm: _BatchNormParameters
+    let projectionNorm: BatchNorm1d
     let projection2: _LinearParameters
     public let transformer: SeqTransformer
 
@@ -31,7 +31,7 @@ public final class TemporalContrasting: Module {
         let H = config.hidden
         predictors = (0..<config.timesteps).map { _ in _LinearParameters(H, channels, generator: &generator) }
         projection1 = _LinearParameters(H, channels / 2, generator: &generator)
-        projectionNorm = _BatchNormParameters(channels / 2)
+        projectionNorm = BatchNorm1d(features: channels / 2)
         projection2 = _LinearParameters(channels / 2, channels / 4, generator: &generator)
         transformer = SeqTransformer(inputSize: channels, config: config, generator: &generator)
     }
@@ -68,7 +68,7 @@ public final class TemporalContrasting: Module {
         let predictions = tape.stack(predictors.map { $0(c, on: tape) }, axis: 0)       // [K, B, C]
         let loss = tape._temporalContrastiveLoss(features: fB, predictions: predictions, splitPoint: t)
         var z = projection1(c, on: tape)
-        z = tape.relu(projectionNorm(z, training: isTraining, on: tape))
+        z = tape.relu(projectionNorm.normalize(z, training: isTraining, on: tape))
         return (loss, projection2(z, on: tape))
     }
 }

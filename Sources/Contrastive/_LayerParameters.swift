@@ -36,37 +36,13 @@ final class _LayerNormParameters {
     }
 }
 
-/// BatchNorm1d parameters and running statistics (PyTorch defaults: γ 1, β 0, mean 0, var 1).
-final class _BatchNormParameters {
-    let weight: Parameter
-    let bias: Parameter
-    let runningMean: Buffer
-    let runningVar: Buffer
-    let batches: Buffer
-    init(_ n: Int) {
-        weight = Parameter(Tensor.ones([n]))
-        bias = Parameter(Tensor.zeros([n]))
-        runningMean = Buffer(Tensor.zeros([n]))
-        runningVar = Buffer(Tensor.ones([n]))
-        batches = Buffer(Tensor.zeros([]), isInteger: true)
-    }
+extension BatchNorm1d {
+    /// The parameters under `prefix` (`prefix.weight`, `prefix.bias`).
     func named(_ prefix: String) -> [(name: String, parameter: Parameter)] {
-        [("\(prefix).weight", weight), ("\(prefix).bias", bias)]
+        localParameters.map { ("\(prefix).\($0.name)", $0.parameter) }
     }
+    /// The running statistics under `prefix` (`prefix.running_mean`, …).
     func buffers(_ prefix: String) -> [(name: String, buffer: Buffer)] {
-        [("\(prefix).running_mean", runningMean), ("\(prefix).running_var", runningVar),
-         ("\(prefix).num_batches_tracked", batches)]
-    }
-    func callAsFunction(_ x: Variable, training: Bool, on tape: Tape) -> Variable {
-        let r = tape.batchNorm1d(x, weight: weight.variable(on: tape), bias: bias.variable(on: tape),
-                                 runningMean: runningMean.value, runningVariance: runningVar.value, training: training)
-        if training && tape.isRecording {
-            let (runningMean, runningVar, batches) = (runningMean, runningVar, batches)
-            tape.sideEffect {
-                (runningMean.value, runningVar.value) = r.runningStatistics(updating: runningMean.value, runningVar.value)
-                batches.value = Tensor(shape: [], scalars: [batches.value.scalars[0] + 1])
-            }
-        }
-        return r.output
+        localBuffers.map { ("\(prefix).\($0.name)", $0.buffer) }
     }
 }

@@ -73,29 +73,27 @@ public enum LanczosEigensolver {
                     // between threads, each dot product and each row on one thread (the same bits
                     // for every thread count).
                     func orthogonalise(_ m: Int) -> Double {
-                        if m > 0 {
-                            for i in 0..<m { coefficients[i] = 0 }
-                            let basis = UnsafeSendablePointer(v), residual = UnsafeSendablePointer(wp)
-                            let projection = UnsafeSendablePointer(hp)
-                            var before = norm2()
-                            for _ in 0..<2 {
-                                // h = Vᵀ w
-                                Parallel.forRanges(m, minChunk: max(1, 65_536 / n)) { vectors in
-                                    for i in vectors { projection.p[i] = _dot(basis.p + i * n, residual.p, n) }
-                                }
-                                // w −= V h
-                                Parallel.forRanges(n, minChunk: 4096) { rows in
-                                    _subtractCombination(basis.p, count: m, stride: n, coefficients: projection.p,
-                                                         from: residual.p, rows: rows)
-                                }
-                                for i in 0..<m { coefficients[i] += hp[i] }
-                                let after = norm2()
-                                if after * after > 0.5 * before * before { return after }
-                                before = after
+                        guard m > 0 else { return norm2() }
+                        for i in 0..<m { coefficients[i] = 0 }
+                        let basis = UnsafeSendablePointer(v), residual = UnsafeSendablePointer(wp)
+                        let projection = UnsafeSendablePointer(hp)
+                        var before = norm2()
+                        for _ in 0..<2 {
+                            // h = Vᵀ w
+                            Parallel.forRanges(m, minChunk: max(1, 65_536 / n)) { vectors in
+                                for i in vectors { projection.p[i] = _dot(basis.p + i * n, residual.p, n) }
                             }
-                            return before
+                            // w −= V h
+                            Parallel.forRanges(n, minChunk: 4096) { rows in
+                                _subtractCombination(basis.p, count: m, stride: n, coefficients: projection.p,
+                                                     from: residual.p, rows: rows)
+                            }
+                            for i in 0..<m { coefficients[i] += hp[i] }
+                            let after = norm2()
+                            if after * after > 0.5 * before * before { return after }
+                            before = after
                         }
-                        return norm2()
+                        return before
                     }
                     func norm2() -> Double {
                         var s = 0.0

@@ -49,10 +49,18 @@ public final class BatchNorm1d: Layer {
     /// Normalises `input`; in training mode also updates the running statistics (also on an
     /// inference tape, as PyTorch does under `no_grad` in train mode).
     public func callAsFunction(_ input: Variable, on tape: Tape) -> Variable {
+        normalize(input, training: isTraining, on: tape)
+    }
+
+    /// ``callAsFunction(_:on:)`` in the mode `training` rather than ``isTraining`` (for a layer
+    /// whose owner keeps the mode, and for branches that must not write shared state). The
+    /// running statistics change through ``Autograd/Tape/sideEffect(_:)``: in order, also when
+    /// the layer runs in concurrent branches.
+    public func normalize(_ input: Variable, training: Bool, on tape: Tape) -> Variable {
         let r = tape.batchNorm1d(input, weight: weight.variable(on: tape), bias: bias.variable(on: tape),
                                  runningMean: runningMean.value, runningVariance: runningVariance.value,
-                                 training: isTraining, momentum: momentum, eps: eps)
-        if isTraining {
+                                 training: training, momentum: momentum, eps: eps)
+        if training {
             tape.sideEffect { [self] in
                 (runningMean.value, runningVariance.value) = r.runningStatistics(updating: runningMean.value,
                                                                                  runningVariance.value)

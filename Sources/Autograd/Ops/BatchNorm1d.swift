@@ -4,13 +4,16 @@ import VolcanoCore
 public struct BatchNormOutput: Sendable {
     /// The normalised (and affinely transformed) input, same shape as the input.
     public let output: Variable
-    /// Running mean after this call: `(1 − momentum)·old + momentum·batch mean` in training,
-    /// unchanged in evaluation.
-    public let runningMean: Tensor
-    /// Running variance after this call, updated with the *unbiased* batch variance in training.
-    public let runningVariance: Tensor
+    /// The running buffers passed in.
+    let previous: (mean: Tensor, variance: Tensor)
     /// Batch mean and unbiased batch variance (training), or nil (evaluation).
     let batch: (mean: [Float], variance: [Float], momentum: Float)?
+
+    /// Running mean after this call: `(1 − momentum)·old + momentum·batch mean` in training,
+    /// unchanged in evaluation.
+    public var runningMean: Tensor { runningStatistics(updating: previous.mean, previous.variance).mean }
+    /// Running variance after this call, updated with the *unbiased* batch variance in training.
+    public var runningVariance: Tensor { runningStatistics(updating: previous.mean, previous.variance).variance }
 
     /// The running statistics `(mean, variance)` updated with this call's batch from `mean` and
     /// `variance` (unchanged in evaluation): what ``runningMean`` and ``runningVariance`` hold
@@ -54,7 +57,6 @@ extension Tape {
 
         // per-channel statistics in Float64 for accuracy
         var mean = [Float](repeating: 0, count: C), invStd = [Float](repeating: 0, count: C)
-        var newMean = runningMean, newVar = runningVariance
         var unbiased = [Float]()
         if training {
             unbiased = [Float](repeating: 0, count: C)
@@ -80,10 +82,6 @@ extension Tape {
             }
             }
             }
-            }
-            for c in 0..<C {
-                newMean.scalars[c] = (1 - momentum) * runningMean.scalars[c] + momentum * mean[c]
-                newVar.scalars[c] = (1 - momentum) * runningVariance.scalars[c] + momentum * unbiased[c]
             }
         } else {
             for c in 0..<C {
@@ -164,7 +162,7 @@ extension Tape {
             if hasB { grads.append(needB ? Tensor(sumG.map { Float($0) }) : nil) }    // dβ = Σ g
             return grads
         }
-        return BatchNormOutput(output: out, runningMean: newMean, runningVariance: newVar,
+        return BatchNormOutput(output: out, previous: (runningMean, runningVariance),
                                batch: training ? (mean, unbiased, momentum) : nil)
     }
 }

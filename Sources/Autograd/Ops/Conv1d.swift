@@ -241,6 +241,13 @@ extension Tape {
         // Forward, per sub-chunk: Y2[C_out, nb·L'] = W[C_out, C_in·K] · cols[C_in·K, nb·L'] → y (NCL) + bias.
         // With one sample per chunk the product is written straight into y.
         let biasScalars = bv?.scalars ?? []
+        // The forward pass's padded rows, kept for the weight gradient: worker p's m-th chunk at
+        // (p·chunksPerWorker + m)·scratchF.row.
+        let chunksPerWorker = chunkF > 0 ? (perWorker + chunkF - 1) / chunkF : 0
+        let keepRows = direct != nil && needW && isRecording
+        var keptRows = [Float](unsafeUninitializedCapacity: keepRows ? workers * chunksPerWorker * scratchF.row : 0) { _, n in
+            n = keepRows ? workers * chunksPerWorker * scratchF.row : 0
+        }
         let y = Tensor(shape: [B, cout, lout]) { yo in
             let buffers = (0..<workers).map { p in
                 (ws.buffer(4 * p, count: colsCount), ws.buffer(4 * p + 1, count: Swift.max(cout * subF * lout, scratchF.out)))
@@ -252,20 +259,22 @@ extension Tape {
                 wv.withUnsafeBufferPointer { pw in
                     biasScalars.withUnsafeBufferPointer { pbias in
                       arranged.withUnsafeBufferPointer { pa in
+                      keptRows.withUnsafeMutableBufferPointer { pk in
                         let bp = bv == nil ? nil : pbias.baseAddress
                         withBatchWorkers(workers) { p in
                             let (cols, y2) = buffers[p]
                             let share = Parallel.range(chunk: p, of: workers, count: B)
                             if let direct {
                                 forEachChunk(of: share, size: chunkF) { b0, nb in
+                                    let m = (b0 - share.lowerBound) / chunkF
+                                    let row = keepRows ? pk.baseAddress! + (p * chunksPerWorker + m) * scratchF.row : cols
                                     direct.run(px.baseAddress!, b0: b0, nb: nb, weights: pa.baseAddress!, bias: bp,
-                                               into: yo.baseAddress!, row: cols, out: y2)
+                                               into: yo.baseAddress!, row: row, out: y2)
                                 }
                                 return
                             }
-                            var b0 = share.lowerBound
-                            while b0 < share.upperBound {
-                                let nb = Swift.min(subF, share.upperBound - b0), n = nb * lout
+                            forEachChunk(of: share, size: subF) { b0, nb in
+                                let n = nb * lout
                                 let dst = yo.baseAddress! + b0 * cout * lout
                                 geo.im2col(px.baseAddress!, b0: b0, nb: nb, cols)
                                 if nb == 1 {
@@ -280,9 +289,9 @@ extension Tape {
                                     sgemm(false, false, cout, n, geo.rows, pw.baseAddress!, geo.rows, cols, n, y2, n)
                                     scatterToNCL(y2, dst, channels: cout, nb: nb, len: lout, bias: bp)
                                 }
-                                b0 += nb
                             }
                         }
+                      }
                       }
                     }
                 }
@@ -291,6 +300,7 @@ extension Tape {
 
         var inputs = [x, weight]
         if let bias { inputs.append(bias) }
+        let forwardRows = keptRows
         return record(y, inputs) { g in
             var dx: Tensor? = nil
             var dw: Tensor? = nil
@@ -307,18 +317,22 @@ extension Tape {
                         withBatchWorkers(workers) { p in
                             let (cols, g2, _, dwp) = buffers[p]
                             let share = Parallel.range(chunk: p, of: workers, count: B)
-                            if share.isEmpty { dwp.update(repeating: 0, count: dwSize) }
                             if let direct {
                                 dwp.update(repeating: 0, count: dwSize)
-                                forEachChunk(of: share, size: chunkF) { b0, nb in
-                                    direct.addWeightGradient(px.baseAddress!, pg.baseAddress!, b0: b0, nb: nb, into: dwp,
-                                                             row: cols, gt: g2)
+                                forwardRows.withUnsafeBufferPointer { pk in
+                                    forEachChunk(of: share, size: chunkF) { b0, nb in
+                                        let m = (b0 - share.lowerBound) / chunkF
+                                        let row = keepRows ? UnsafeMutablePointer(mutating: pk.baseAddress!)
+                                            + (p * chunksPerWorker + m) * scratchF.row : cols
+                                        direct.addWeightGradient(px.baseAddress!, pg.baseAddress!, b0: b0, nb: nb, into: dwp,
+                                                                 row: row, gt: g2, rowsReady: keepRows)
+                                    }
                                 }
                                 return
                             }
-                            var b0 = share.lowerBound
-                            while b0 < share.upperBound {
-                                let nb = Swift.min(subF, share.upperBound - b0), n = nb * lout
+                            if share.isEmpty { dwp.update(repeating: 0, count: dwSize) }
+                            forEachChunk(of: share, size: subF) { b0, nb in
+                                let n = nb * lout
                                 let gChunk = pg.baseAddress! + b0 * cout * lout
                                 var gm = UnsafePointer(gChunk)
                                 if nb > 1 {
@@ -332,7 +346,6 @@ extension Tape {
                                 geo.im2col(px.baseAddress!, b0: b0, nb: nb, cols)
                                 sgemm(false, true, cout, geo.rows, n, gm, n, cols, n,
                                       beta: b0 == share.lowerBound ? 0 : 1, dwp, geo.rows)
-                                b0 += nb
                             }
                         }
                     }
@@ -349,14 +362,15 @@ extension Tape {
             if needX && stride == 1 {
                 // dX[C_in, nb·L] = W̃[C_in, C_out·K] · im2col(G)[C_out·K, nb·L], with the flipped,
                 // transposed kernel W̃[ci, co·K + k'] = W[co, ci, K−1−k']
-                var wf = [Float](repeating: 0, count: cin * cout * K)
-                if directX != nil {
-                    wf = DirectConvolution.arrangedWeights(wv.scalars, cout: cout, cin: cin, kernel: K, transposedFlipped: true)
-                } else {
-                    for co in 0..<cout { for ci in 0..<cin { for k in 0..<K {
-                        wf[ci * cout * K + co * K + (K - 1 - k)] = wv.scalars[(co * cin + ci) * K + k]
-                    } } }
-                }
+                // (the direct kernel reads the same weights in its own order)
+                let wf = directX != nil
+                    ? DirectConvolution.arrangedWeights(wv.scalars, cout: cout, cin: cin, kernel: K, transposedFlipped: true)
+                    : [Float](unsafeUninitializedCapacity: cin * cout * K) { o, n in
+                        for co in 0..<cout { for ci in 0..<cin { for k in 0..<K {
+                            o[ci * cout * K + co * K + (K - 1 - k)] = wv.scalars[(co * cin + ci) * K + k]
+                        } } }
+                        n = cin * cout * K
+                    }
                 dx = Tensor(shape: [B, cin, L]) { pdx in
                     g.withUnsafeBufferPointer { pg in
                         wf.withUnsafeBufferPointer { pwf in
@@ -370,15 +384,13 @@ extension Tape {
                                     }
                                     return
                                 }
-                                var b0 = share.lowerBound
-                                while b0 < share.upperBound {
-                                    let nb = Swift.min(subX, share.upperBound - b0), n = nb * L
+                                forEachChunk(of: share, size: subX) { b0, nb in
+                                    let n = nb * L
                                     let dst = pdx.baseAddress! + b0 * cin * L
                                     tgeo.im2col(pg.baseAddress!, b0: b0, nb: nb, cols)
                                     sgemm(false, false, cin, n, tgeo.rows, pwf.baseAddress!, tgeo.rows, cols, n,
                                           nb == 1 ? dst : dxb, n)
                                     if nb > 1 { scatterToNCL(dxb, dst, channels: cin, nb: nb, len: L, bias: nil) }
-                                    b0 += nb
                                 }
                             }
                         }
@@ -393,9 +405,8 @@ extension Tape {
                             withBatchWorkers(workers) { p in
                                 let (cols, g2, _, _) = buffers[p]
                                 let share = Parallel.range(chunk: p, of: workers, count: B)
-                                var b0 = share.lowerBound
-                                while b0 < share.upperBound {
-                                    let nb = Swift.min(subF, share.upperBound - b0), n = nb * lout
+                                forEachChunk(of: share, size: subF) { b0, nb in
+                                    let n = nb * lout
                                     let gChunk = pg.baseAddress! + b0 * cout * lout
                                     for j in 0..<nb {
                                         for co in 0..<cout {
@@ -404,7 +415,6 @@ extension Tape {
                                     }
                                     sgemm(true, false, geo.rows, n, cout, pw.baseAddress!, geo.rows, g2, n, cols, n)
                                     geo.col2im(cols, b0: b0, nb: nb, pdx.baseAddress!)
-                                    b0 += nb
                                 }
                             }
                         }

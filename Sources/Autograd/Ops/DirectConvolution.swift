@@ -52,9 +52,12 @@ struct DirectConvolution {
 
     /// Floats of scratch a chunk of `nb` samples needs: (row, outputs).
     func scratch(samples nb: Int) -> (row: Int, out: Int) {
-        let positions = roundedPositions(nb)
-        return (cin * (positions + kernel - 1 + 32), paddedOutputs * positions)
+        (cin * rowStride(nb), paddedOutputs * roundedPositions(nb))
     }
+
+    /// Floats between the padded rows of two input channels (every position a kernel reads,
+    /// plus a vector of slack).
+    func rowStride(_ nb: Int) -> Int { roundedPositions(nb) + kernel - 1 + 32 }
 
     /// Output positions computed for `nb` samples, rounded up to whole 16-float vectors.
     func roundedPositions(_ nb: Int) -> Int {
@@ -63,6 +66,8 @@ struct DirectConvolution {
     }
 
     /// `y[b0 + j, co, t] = Σ W·x (+ bias[co])` for the samples `b0 ..< b0 + nb` of `x` (NCL).
+    /// The padded rows are built in `row`, where ``addWeightGradient(_:_:b0:nb:into:row:gt:rowsReady:)``
+    /// can use them again.
     func run(_ x: UnsafePointer<Float>, b0: Int, nb: Int, weights wT: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              into y: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let Lp = paddedLength, P = roundedPositions(nb)
@@ -126,12 +131,13 @@ struct DirectConvolution {
     /// ``run(_:b0:nb:weights:bias:into:row:out:)``, zeros between samples). Vectors run over 32
     /// (or 16) output channels; each position broadcasts the row at up to 8 taps: the same shape
     /// of kernel as the forward pass, and the sums need no horizontal reduction.
+    /// `rowsReady`: `row` still holds the padded rows the forward pass built for these samples.
     func addWeightGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, b0: Int, nb: Int,
                            into dw: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>,
-                           gt: UnsafeMutablePointer<Float>) {
+                           gt: UnsafeMutablePointer<Float>, rowsReady: Bool) {
         let Lp = paddedLength, C = paddedOutputs
         let used = (nb - 1) * Lp + outLength
-        let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
+        let rowStride = rowsReady ? rowStride(nb) : fillRows(x, b0: b0, nb: nb, row: row)
         // gt[j·Lp + t, co] = g[b0 + j, co, t]; zeros between samples and in the padded channels
         for j in 0..<nb {
             let src = g + (b0 + j) * cout * outLength, dst = gt + j * Lp * C
@@ -218,8 +224,7 @@ struct DirectConvolution {
     /// the row stride.
     @discardableResult
     func fillRows(_ x: UnsafePointer<Float>, b0: Int, nb: Int, row: UnsafeMutablePointer<Float>) -> Int {
-        let Lp = paddedLength
-        let rowStride = roundedPositions(nb) + kernel - 1 + 32
+        let Lp = paddedLength, rowStride = rowStride(nb)
         // input samples s reach an output when 0 ≤ s + pl < Lp (pl < 0 for the input gradient
         // of an over-padded convolution)
         let lo = Swift.max(0, -padLeft), hi = Swift.min(length, Lp - padLeft)

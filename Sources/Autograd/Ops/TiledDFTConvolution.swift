@@ -318,15 +318,12 @@ extension Tape {
                                     biasScalars.withUnsafeBufferPointer { pb in
                                         withBatchWorkers(workers) { p in
                                             let share = Parallel.range(chunk: p, of: workers, count: B)
-                                            var b0 = share.lowerBound
-                                            while b0 < share.upperBound {
-                                                let nb = Swift.min(sub, share.upperBound - b0)
+                                            forEachChunk(of: share, size: sub) { b0, nb in
                                                 plan.forward(x: px.baseAddress!, b0: b0, nb: nb, dft: pd.baseAddress!,
                                                              inv: pi.baseAddress!, wf: pwf.baseAddress!,
                                                              slots: ps.baseAddress!, bias: bv == nil ? nil : pb.baseAddress,
                                                              xf: kept + plan.spectraCount(samples: b0),
                                                              scratch: scratch[p], y: yo.baseAddress!)
-                                                b0 += nb
                                             }
                                         }
                                     }
@@ -358,9 +355,7 @@ extension Tape {
                                         withBatchWorkers(workers) { p in
                                             let share = Parallel.range(chunk: p, of: workers, count: B)
                                             if share.isEmpty { partials[p].update(repeating: 0, count: pCount) }
-                                            var b0 = share.lowerBound
-                                            while b0 < share.upperBound {
-                                                let nb = Swift.min(sub, share.upperBound - b0)
+                                            forEachChunk(of: share, size: sub) { b0, nb in
                                                 plan.backward(g: pg.baseAddress!, b0: b0, nb: nb, dft: pd.baseAddress!,
                                                               inv: pi.baseAddress!, wf: pwf.baseAddress!,
                                                               slotsT: needX ? pst.baseAddress! : pd.baseAddress!,
@@ -368,7 +363,6 @@ extension Tape {
                                                               scratch: scratch[p], dx: needX ? pdx.baseAddress! : nil,
                                                               dwSlots: needW ? partials[p] : nil,
                                                               beta: b0 == share.lowerBound ? 0 : 1)
-                                                b0 += nb
                                             }
                                         }
                                     }
