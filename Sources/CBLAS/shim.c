@@ -125,6 +125,10 @@ void vssl_dgemm(bool transA, bool transB, int M, int N, int K, double alpha,
                 M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+void vssl_dsyrk_upper(int N, int K, double alpha, const double *A, int lda, double beta, double *C, int ldc) {
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, N, K, alpha, A, lda, beta, C, ldc);
+}
+
 void vssl_sgemv(bool transA, int M, int N, float alpha, const float *A, int lda,
                 const float *x, float beta, float *y) {
     cblas_sgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, M, N, alpha, A, lda, x, 1, beta, y, 1);

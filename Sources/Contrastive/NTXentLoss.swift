@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import VolcanoCore
 
 /// The value and gradients of one NT-Xent evaluation.
 public struct NTXentResult: Sendable {
@@ -68,33 +69,62 @@ public struct NTXentLoss: Sendable, Equatable {
                 for d in 0..<D { u[a * D + d] = r[a * D + d] / n }
             }
         }
-        // Similarities of anchors (rows < 2B) with every row: S = U_anchors · Uᵀ, [2B × rows].
+        // Similarities of anchors (rows < 2B) with every row: S = U_anchors · Uᵀ, [2B × rows]; its
+        // anchor block is symmetric (one triangle computed, then mirrored).
         var sim = [Double](repeating: 0, count: n2 * rows)
-        vssl_dgemm(false, true, Int32(n2), Int32(rows), Int32(D), 1, u, Int32(D), u, Int32(D), 0, &sim, Int32(rows))
-        let invT = 1 / temperature
-        var loss = 0.0
-        // g[a, k] = ∂loss/∂s(a, k); the diagonal (k = a) is not a candidate and stays 0.
-        var g = [Double](repeating: 0, count: n2 * rows)
-        for a in 0..<n2 {
-            let pos = (a + B) % n2
-            let row = a * rows
-            var mx = -Double.infinity
-            for k in 0..<rows where k != a { mx = max(mx, sim[row + k] * invT) }
-            var z = 0.0
-            for k in 0..<rows where k != a {
-                let e = Foundation.exp(sim[row + k] * invT - mx)
-                g[row + k] = e
-                z += e
+        vssl_dsyrk_upper(Int32(n2), Int32(D), 1, u, Int32(D), 0, &sim, Int32(rows))
+        forEachTile(n2) { a, k in if k < a { sim[a * rows + k] = sim[k * rows + a] } }
+        if M > 0 {
+            u.withUnsafeBufferPointer { pu in
+                sim.withUnsafeMutableBufferPointer { ps in
+                    vssl_dgemm(false, true, Int32(n2), Int32(M), Int32(D), 1, pu.baseAddress!, Int32(D),
+                               pu.baseAddress! + n2 * D, Int32(D), 0, ps.baseAddress! + n2, Int32(rows))
+                }
             }
-            loss += mx + Foundation.log(z) - sim[row + pos] * invT
-            let scale = invT / Double(n2)
-            for k in 0..<rows where k != a { g[row + k] = (g[row + k] / z - (k == pos ? 1 : 0)) * scale }
         }
+        let invT = 1 / temperature
+        // g[a, k] = ∂loss/∂s(a, k); the diagonal (k = a) is not a candidate and stays 0. The
+        // anchors are independent: shared among the threads, their losses summed in order.
+        var g = [Double](repeating: 0, count: n2 * rows)
+        var anchorLoss = [Double](repeating: 0, count: n2)
+        sim.withUnsafeBufferPointer { sp in
+            g.withUnsafeMutableBufferPointer { gp in
+                anchorLoss.withUnsafeMutableBufferPointer { lp in
+                    let sim = sp.baseAddress!, g = gp.baseAddress!, anchorLoss = lp.baseAddress!
+                    Parallel.forRanges(n2, minChunk: 32) { anchors in
+                        for a in anchors {
+                            let pos = (a + B) % n2
+                            let row = a * rows
+                            var mx = -Double.infinity
+                            for k in 0..<rows where k != a { mx = max(mx, sim[row + k] * invT) }
+                            var z = 0.0
+                            for k in 0..<rows where k != a {
+                                let e = Foundation.exp(sim[row + k] * invT - mx)
+                                g[row + k] = e
+                                z += e
+                            }
+                            anchorLoss[a] = mx + Foundation.log(z) - sim[row + pos] * invT
+                            let scale = invT / Double(n2)
+                            for k in 0..<rows where k != a { g[row + k] = (g[row + k] / z - (k == pos ? 1 : 0)) * scale }
+                        }
+                    }
+                }
+            }
+        }
+        var loss = 0.0
+        for l in anchorLoss { loss += l }
         loss /= Double(n2)
-        // ∂/∂u: anchors get G·U (their role as rows of S), every row gets Gᵀ·U_anchors (as columns).
+        // ∂/∂u: anchors get G·U (their role as rows of S), every row gets Gᵀ·U_anchors (as columns);
+        // without noise rows both are square, and one product (G + Gᵀ)·U does.
         var du = [Double](repeating: 0, count: rows * D)
-        vssl_dgemm(true, false, Int32(rows), Int32(D), Int32(n2), 1, g, Int32(rows), u, Int32(D), 0, &du, Int32(D))
-        vssl_dgemm(false, false, Int32(n2), Int32(D), Int32(rows), 1, g, Int32(rows), u, Int32(D), 1, &du, Int32(D))
+        if M == 0 {
+            var h = g
+            forEachTile(n2) { a, k in h[a * n2 + k] += g[k * n2 + a] }
+            vssl_dgemm(false, false, Int32(n2), Int32(D), Int32(n2), 1, h, Int32(n2), u, Int32(D), 0, &du, Int32(D))
+        } else {
+            vssl_dgemm(true, false, Int32(rows), Int32(D), Int32(n2), 1, g, Int32(rows), u, Int32(D), 0, &du, Int32(D))
+            vssl_dgemm(false, false, Int32(n2), Int32(D), Int32(rows), 1, g, Int32(rows), u, Int32(D), 1, &du, Int32(D))
+        }
         // Through the normalisation: dr = (du − u (u·du)) / ‖r‖ (or du / eps when clamped).
         var dr = du
         if cosineSimilarity {
@@ -124,6 +154,17 @@ public struct NTXentLoss: Sendable, Equatable {
                     evaluate(zis: a, zjs: b, noise: M > 0 ? n : nil, batch: batch, noiseCount: M, dimension: dimension)
                 }
             }
+        }
+    }
+}
+
+/// Calls `body(a, k)` for every `a, k < n` in 16 × 16 tiles, so that reading the transposed
+/// element stays within a few cache lines.
+@inline(__always)
+private func forEachTile(_ n: Int, _ body: (Int, Int) -> Void) {
+    for a0 in stride(from: 0, to: n, by: 16) {
+        for k0 in stride(from: 0, to: n, by: 16) {
+            for a in a0..<Swift.min(a0 + 16, n) { for k in k0..<Swift.min(k0 + 16, n) { body(a, k) } }
         }
     }
 }

@@ -325,7 +325,7 @@ extension Tape {
                                         let row = keepRows ? UnsafeMutablePointer(mutating: pk.baseAddress!)
                                             + (p * chunksPerWorker + m) * scratchF.row : cols
                                         direct.addWeightGradient(px.baseAddress!, pg.baseAddress!, b0: b0, nb: nb, into: dwp,
-                                                                 row: row, gt: g2, rowsReady: keepRows)
+                                                                 row: row, gcat: g2, rowsReady: keepRows)
                                     }
                                 }
                                 return

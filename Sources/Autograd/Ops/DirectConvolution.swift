@@ -4,25 +4,34 @@ import VolcanoCore
 /// kernel for encoders with short kernels and few channels (the Etna preset), where im2col and
 /// the packing BLAS does on top of it moved more memory than the products needed.
 ///
-/// A chunk of `nb` samples is laid out channel by channel as one long zero-padded row,
-/// `xcat[ci, j·Lp + pl + s] = x[b0 + j, ci, s]` with `Lp = L' + K − 1`, so that output `t` of
-/// sample `j` is the sliding dot product at position `p = j·Lp + t`:
-/// `out[co, p] = Σ_ci Σ_k W[co, ci, k] · xcat[ci, p + k]`. The positions between samples
-/// (`K − 1` per sample) are computed and dropped. The inner kernel keeps 8 output channels ×
-/// 48 positions in twenty-four 16-float accumulators; each tap loads three vectors of the row
-/// and broadcasts 8 weights (stored side by side), all fused multiply-adds (about 100 GFLOP/s
-/// per core on the Etna shapes, where sgemm reaches 130 on large ones). The input gradient of a
-/// stride-1 convolution is the same kernel on the output gradient with the flipped, transposed
-/// weights; the weight gradient correlates the output gradient, transposed to position-major
-/// order, with the row broadcast at 8 taps (vectors over 32 output channels).
+/// A chunk of `nb` samples is laid out channel by channel as one long row, each sample's values
+/// after `Z` zeros: `xcat[ci, Z + j·S + s] = x[b0 + j, ci, s]`, `S = L + Z`, with `Z` the larger
+/// padding (the zeros after one sample serve as the padding before the next). Output `t` of
+/// sample `j` is the sliding dot product at position `q = j·S + t` of the row read from its
+/// `Z − pl`-th entry: `out[co, q] = Σ_ci Σ_k W[co, ci, k] · xcat[ci, Z − pl + q + k]`. The
+/// positions between samples (`S − L'` per sample) are computed and dropped. The inner kernel
+/// keeps a block of output channels × positions in accumulators (8 × 48 with AVX-512's 32
+/// registers of 16 floats, 4 × 24 with AVX2's 16 of 8); each tap loads three vectors of the row
+/// and broadcasts one weight per channel (the weights of 8 channels stored side by side), all
+/// fused multiply-adds. The input gradient of a stride-1 convolution is the same kernel on the
+/// output gradient with the flipped, transposed weights. The weight gradient sums, over the
+/// positions of the output-gradient rows (laid out as the outputs), each position's gradient
+/// times the 8 row entries it met: a vector over 8 taps per output channel, 12 channels at a
+/// time (no transposes, no shuffles, no horizontal sums).
 ///
 /// Sums run over `ci`, then `k`, in the same order for every position, so outputs and input
 /// gradients do not depend on the chunking or the thread count (the weight gradient adds the
 /// chunks, and the workers' partial sums, in order).
 struct DirectConvolution {
     let cin, cout, kernel, length, padLeft, outLength: Int
-    /// Padded length of one sample in the concatenated row.
-    var paddedLength: Int { outLength + kernel - 1 }
+    /// Zeros before each sample in the row: enough for the padding on either side, and for the
+    /// outputs of one sample (`L' = L + pl + pr − K + 1`) to end before the next one's start.
+    var gap: Int {
+        let pr = outLength + kernel - 1 - length - padLeft
+        return Swift.max(0, padLeft, pr, padLeft + pr - (kernel - 1))
+    }
+    /// Positions from one sample to the next in the row.
+    var sampleStride: Int { length + gap }
 
     /// The weights as the kernels read them: for each block of 8 output channels, the taps
     /// `(ci, k)` in order with the block's 8 weights side by side (one 32-byte line per tap, the
@@ -45,53 +54,61 @@ struct DirectConvolution {
         return out
     }
 
-    /// Samples per chunk: the padded rows and the outputs of a chunk within about 1 MB.
+    /// Samples per chunk: the rows and the outputs of a chunk within about 1 MB.
     func samplesPerChunk(upTo n: Int) -> Int {
-        Swift.max(1, Swift.min(n, (1 << 18) / Swift.max((cin + cout) * paddedLength, 1)))
+        Swift.max(1, Swift.min(n, (1 << 18) / Swift.max((cin + cout) * sampleStride, 1)))
     }
 
-    /// Floats of scratch a chunk of `nb` samples needs: (row, outputs).
+    /// Floats of scratch a chunk of `nb` samples needs: (rows, outputs or output-gradient rows).
     func scratch(samples nb: Int) -> (row: Int, out: Int) {
-        (cin * rowStride(nb), paddedOutputs * roundedPositions(nb))
+        (cin * rowStride(nb), cout * roundedPositions(nb))
     }
 
-    /// Floats between the padded rows of two input channels (every position a kernel reads,
-    /// plus a vector of slack).
-    func rowStride(_ nb: Int) -> Int { roundedPositions(nb) + kernel - 1 + 32 }
+    /// Floats between the rows of two input channels: every entry a kernel reads (`Z − pl` before
+    /// the first position, `K − 1` after the last, and up to 7 more that the weight gradient's
+    /// 8-tap vectors read past the last tap).
+    func rowStride(_ nb: Int) -> Int { (gap - padLeft + roundedPositions(nb) + kernel - 1 + 7 + 15) / 16 * 16 }
+
+    /// Positions of the outputs of `nb` samples (those between samples included).
+    func usedPositions(_ nb: Int) -> Int { (nb - 1) * sampleStride + outLength }
 
     /// Output positions computed for `nb` samples, rounded up to whole 16-float vectors.
-    func roundedPositions(_ nb: Int) -> Int {
-        let used = (nb - 1) * paddedLength + outLength
-        return (used + 15) / 16 * 16
-    }
+    func roundedPositions(_ nb: Int) -> Int { (usedPositions(nb) + 15) / 16 * 16 }
 
     /// `y[b0 + j, co, t] = Σ W·x (+ bias[co])` for the samples `b0 ..< b0 + nb` of `x` (NCL).
     /// The padded rows are built in `row`, where ``addWeightGradient(_:_:b0:nb:into:row:gt:rowsReady:)``
     /// can use them again.
     func run(_ x: UnsafePointer<Float>, b0: Int, nb: Int, weights wT: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              into y: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        let Lp = paddedLength, P = roundedPositions(nb)
+        let S = sampleStride, P = roundedPositions(nb)
         let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
+        let first = UnsafeMutablePointer(row + gap - padLeft)   // the entry position 0 reads at tap 0
         let taps = cin * kernel
         // K as a constant for the common kernel sizes (Etna's 8), so that the tap loop unrolls
         @inline(__always) func blocks(_ K: Int) {
+            let W = V.scalarCount
             var co = 0
             while co + 8 <= cout {
                 let wb = wT + co * taps
-                var p = 0
-                while p + 48 <= P {
-                    Self.block8x48(row + p, rowStride: rowStride, weights: wb, cin: cin, kernel: K,
-                                   out: out + co * P + p, outStride: P)
-                    p += 48
-                }
-                if p + 32 <= P {
-                    Self.block8x32(row + p, rowStride: rowStride, weights: wb, weightStride: 8, cin: cin,
-                                   kernel: K, out: out + co * P + p, outStride: P)
-                    p += 32
-                }
-                if p < P {
-                    Self.block8x16(row + p, rowStride: rowStride, weights: wb, weightStride: 8, cin: cin,
-                                   kernel: K, out: out + co * P + p, outStride: P)
+                // the group's 8 channels in sub-blocks of blockChannels, each sweeping the positions
+                // three vectors at a time (P is a whole number of 16-float vectors)
+                var c = 0
+                while c < 8 {
+                    let o = out + (co + c) * P
+                    var p = 0
+                    while p < P {
+                        let nv = Swift.min(3, (P - p) / W)
+                        switch nv {
+                        case 3: Self.block(vectors: 3, first + p, rowStride: rowStride, weights: wb + c, cin: cin, kernel: K,
+                                           out: o + p, outStride: P)
+                        case 2: Self.block(vectors: 2, first + p, rowStride: rowStride, weights: wb + c, cin: cin, kernel: K,
+                                           out: o + p, outStride: P)
+                        default: Self.block(vectors: 1, first + p, rowStride: rowStride, weights: wb + c, cin: cin, kernel: K,
+                                            out: o + p, outStride: P)
+                        }
+                        p += nv * W
+                    }
+                    c += Self.blockChannels
                 }
                 co += 8
             }
@@ -104,14 +121,14 @@ struct DirectConvolution {
         }
         var co = cout / 8 * 8
         while co < cout {
-            Self.singleChannel(row, positions: P, rowStride: rowStride, weights: wT + co * taps, weightStride: 1, cin: cin,
+            Self.singleChannel(first, positions: P, rowStride: rowStride, weights: wT + co * taps, weightStride: 1, cin: cin,
                                kernel: kernel, out: out + co * P)
             co += 1
         }
         // keep the outputs of each sample, dropping the positions between samples
         for j in 0..<nb {
             for c in 0..<cout {
-                let s = out + c * P + j * Lp, d = y + ((b0 + j) * cout + c) * outLength
+                let s = out + c * P + j * S, d = y + ((b0 + j) * cout + c) * outLength
                 if let bias {
                     let add = bias[c]
                     for t in 0..<outLength { d[t] = s[t] + add }
@@ -122,124 +139,116 @@ struct DirectConvolution {
         }
     }
 
-    /// Output channels rounded up to whole vectors (the weight gradient's vector axis).
-    var paddedOutputs: Int { (cout + 15) / 16 * 16 }
-
     /// Adds the weight gradient of the samples `b0 ..< b0 + nb` to `dw` (`[C_out, C_in, K]`):
-    /// `dW[co, ci, k] += Σ_p g[p, co] · xcat[ci, p + k]`, with `g` the output gradient transposed
-    /// to position-major `gt[p, co]` (positions as in the outputs of
-    /// ``run(_:b0:nb:weights:bias:into:row:out:)``, zeros between samples). Vectors run over 32
-    /// (or 16) output channels; each position broadcasts the row at up to 8 taps: the same shape
-    /// of kernel as the forward pass, and the sums need no horizontal reduction.
-    /// `rowsReady`: `row` still holds the padded rows the forward pass built for these samples.
+    /// `dW[co, ci, k] += Σ_q gcat[co, q] · xcat[ci, Z − pl + q + k]`, with `gcat` the output
+    /// gradient laid out as the outputs of ``run(_:b0:nb:weights:bias:into:row:out:)`` (zeros
+    /// between samples). `rowsReady`: `row` still holds the rows the forward pass built for these
+    /// samples.
     func addWeightGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, b0: Int, nb: Int,
                            into dw: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>,
-                           gt: UnsafeMutablePointer<Float>, rowsReady: Bool) {
-        let Lp = paddedLength, C = paddedOutputs
-        let used = (nb - 1) * Lp + outLength
+                           gcat: UnsafeMutablePointer<Float>, rowsReady: Bool) {
+        let S = sampleStride, P = roundedPositions(nb), K = kernel
         let rowStride = rowsReady ? rowStride(nb) : fillRows(x, b0: b0, nb: nb, row: row)
-        // gt[j·Lp + t, co] = g[b0 + j, co, t]; zeros between samples and in the padded channels
-        for j in 0..<nb {
-            let src = g + (b0 + j) * cout * outLength, dst = gt + j * Lp * C
-            for t in 0..<outLength {
-                let d = dst + t &* C
-                var s = src + t
-                for co in 0..<cout {
-                    d[co] = s.pointee
-                    s += outLength
-                }
-                if C > cout { fillZeros(d + cout, count: C &- cout) }
+        for co in 0..<cout {
+            let dst = gcat + co * P
+            for j in 0..<nb {
+                let d = dst + j * S
+                copyFloats(d, g + ((b0 + j) * cout + co) * outLength, count: outLength)
+                fillZeros(d + outLength, count: (j < nb - 1 ? S : P - j * S) - outLength)
             }
-            if j < nb - 1 { fillZeros(dst + outLength * C, count: (Lp - outLength) * C) }
         }
-        let K = kernel
+        let first = UnsafePointer(row + gap - padLeft), used = usedPositions(nb)
         for ci in 0..<cin {
-            let xr = UnsafePointer(row + ci * rowStride)
             var co = 0
-            while co < C {
-                let vectors = C - co >= 32 ? 2 : 1
+            while co < cout {
+                let left = cout - co, channels = left >= 8 ? 8 : left >= 4 ? 4 : left
                 var k = 0
                 while k < K {
-                    let taps = Swift.min(8, K - k)
-                    let d = dw + (co * cin + ci) * K + k
-                    // taps and vectors as constants: the unused accumulators vanish
-                    @inline(__always) func run(_ n: Int) {
-                        if vectors == 2 {
-                            Self.gradientBlock(taps: n, vectors: 2, xr + k, UnsafePointer(gt + co), positions: used, gStride: C,
-                                               dw: d, channels: cout - co, channelStride: cin * K)
-                        } else {
-                            Self.gradientBlock(taps: n, vectors: 1, xr + k, UnsafePointer(gt + co), positions: used, gStride: C,
-                                               dw: d, channels: cout - co, channelStride: cin * K)
-                        }
+                    let xr = first + ci * rowStride + k, gr = UnsafePointer(gcat + co * P)
+                    let d = dw + (co * cin + ci) * K + k, taps = Swift.min(8, K - k)
+                    // the channel count as a constant: the unused accumulators vanish
+                    @inline(__always) func run(_ c: Int) {
+                        Self.gradientBlock(channels: c, taps: taps, xr, gr, positions: used, gStride: P, dw: d, channelStride: cin * K)
                     }
-                    switch taps {
+                    switch channels {
                     case 8: run(8)
-                    case 7: run(7)
-                    case 6: run(6)
-                    case 5: run(5)
                     case 4: run(4)
                     case 3: run(3)
                     case 2: run(2)
                     default: run(1)
                     }
-                    k += taps
+                    k += 8
                 }
-                co += 16 * vectors
+                co += channels
             }
         }
     }
 
-    /// `dw[c·channelStride + k] += Σ_p g[p·gStride + c] · x[p + k]` for `taps` (≤ 8) taps and
-    /// `16·vectors` channels (the first `channels` of them kept).
+    /// `dw[c·channelStride + k] += Σ_q g[c·gStride + q] · x[q + k]` for `channels` (≤ 12) rows of
+    /// `g` and the taps `k < taps` (≤ 8): a vector over 8 taps per channel, each position loading
+    /// the row once (`x[q ..< q + 8]`) and broadcasting each channel's gradient.
     @inline(__always)
-    static func gradientBlock(taps n: Int, vectors: Int, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
-                              positions P: Int, gStride: Int, dw: UnsafeMutablePointer<Float>, channels: Int,
-                              channelStride: Int) {
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
-        var b0 = V(), b1 = V(), b2 = V(), b3 = V(), b4 = V(), b5 = V(), b6 = V(), b7 = V()
-        var gp = g, xp = x
-        for _ in 0..<P {
-            let g0 = load(gp), g1 = vectors > 1 ? load(gp + 16) : V()
-            @inline(__always) func tap(_ k: Int, _ a: inout V, _ b: inout V) {
-                guard k < n else { return }
-                let xv = V(repeating: xp[k])
-                a = a.addingProduct(xv, g0)
-                if vectors > 1 { b = b.addingProduct(xv, g1) }
+    static func gradientBlock(channels nc: Int, taps: Int, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
+                              positions: Int, gStride: Int, dw: UnsafeMutablePointer<Float>, channelStride: Int) {
+        typealias T = SIMD8<Float>
+        var a0 = T(), a1 = T(), a2 = T(), a3 = T(), a4 = T(), a5 = T(), a6 = T(), a7 = T()
+        var a8 = T(), a9 = T(), a10 = T(), a11 = T()
+        var xp = x, gp = g
+        for _ in 0..<positions {
+            let xv = UnsafeRawPointer(xp).loadUnaligned(as: T.self)
+            @inline(__always) func channel(_ c: Int, _ a: inout T) {
+                guard c < nc else { return }
+                a = a.addingProduct(xv, T(repeating: gp[c * gStride]))
             }
-            tap(0, &a0, &b0); tap(1, &a1, &b1); tap(2, &a2, &b2); tap(3, &a3, &b3)
-            tap(4, &a4, &b4); tap(5, &a5, &b5); tap(6, &a6, &b6); tap(7, &a7, &b7)
-            gp += gStride
+            channel(0, &a0); channel(1, &a1); channel(2, &a2); channel(3, &a3)
+            channel(4, &a4); channel(5, &a5); channel(6, &a6); channel(7, &a7)
+            channel(8, &a8); channel(9, &a9); channel(10, &a10); channel(11, &a11)
             xp += 1
+            gp += 1
         }
-        @inline(__always) func add(_ k: Int, _ a: V, _ b: V) {
-            guard k < n else { return }
-            for c in 0..<Swift.min(16, channels) { dw[c * channelStride + k] += a[c] }
-            if vectors > 1 { for c in 16..<Swift.min(32, channels) { dw[c * channelStride + k] += b[c - 16] } }
+        @inline(__always) func add(_ c: Int, _ a: T) {
+            guard c < nc else { return }
+            let d = dw + c * channelStride
+            if taps == 8 {
+                UnsafeMutableRawPointer(d).storeBytes(of: UnsafeRawPointer(d).loadUnaligned(as: T.self) + a, as: T.self)
+            } else {
+                for k in 0..<taps { d[k] += a[k] }
+            }
         }
-        add(0, a0, b0); add(1, a1, b1); add(2, a2, b2); add(3, a3, b3)
-        add(4, a4, b4); add(5, a5, b5); add(6, a6, b6); add(7, a7, b7)
+        add(0, a0); add(1, a1); add(2, a2); add(3, a3); add(4, a4); add(5, a5)
+        add(6, a6); add(7, a7); add(8, a8); add(9, a9); add(10, a10); add(11, a11)
     }
 
-    /// The zero-padded rows of the samples `b0 ..< b0 + nb` (see the type's description); returns
-    /// the row stride.
+    /// The rows of the samples `b0 ..< b0 + nb` (see the type's description); returns the row
+    /// stride.
     @discardableResult
     func fillRows(_ x: UnsafePointer<Float>, b0: Int, nb: Int, row: UnsafeMutablePointer<Float>) -> Int {
-        let Lp = paddedLength, rowStride = rowStride(nb)
-        // input samples s reach an output when 0 ≤ s + pl < Lp (pl < 0 for the input gradient
-        // of an over-padded convolution)
-        let lo = Swift.max(0, -padLeft), hi = Swift.min(length, Lp - padLeft)
+        let S = sampleStride, Z = gap, rowStride = rowStride(nb)
         for ci in 0..<cin {
             let r = row + ci * rowStride
-            fillZeros(r, count: rowStride)
-            guard hi > lo else { continue }
+            var filled = 0   // zeros before each sample, its values, zeros after the last
             for j in 0..<nb {
-                copyFloats(r + j * Lp + padLeft + lo, x + ((b0 + j) * cin + ci) * length + lo, count: hi - lo)
+                let at = Z + j * S
+                fillZeros(r + filled, count: at - filled)
+                copyFloats(r + at, x + ((b0 + j) * cin + ci) * length, count: length)
+                filled = at + length
             }
+            fillZeros(r + filled, count: rowStride - filled)
         }
         return rowStride
     }
 
+    #if VSSL_BUILT_FOR_AVX512
+    /// 32 registers of 16 floats: forward blocks of 8 channels × 48 positions (24 accumulators).
     typealias V = SIMD16<Float>
+    static let blockChannels = 8
+    #else
+    /// 16 registers of 8 floats (AVX2; NEON's 32 of 4 hold as much): forward blocks of 4 channels ×
+    /// 24 positions (12 accumulators, 3 row loads and 4 broadcasts per tap). Larger blocks spill
+    /// the accumulators to the stack.
+    typealias V = SIMD8<Float>
+    static let blockChannels = 4
+    #endif
 
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
@@ -247,21 +256,27 @@ struct DirectConvolution {
     @inline(__always)
     static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 
-    /// 8 output channels × 48 positions: 24 accumulators, each broadcast weight feeding three
-    /// fused multiply-adds (fewer instructions per product than 8 × 32).
+    /// `blockChannels` output channels (of a group of 8 whose weights lie side by side) ×
+    /// `vectors` (≤ 3) vectors of positions: each tap loads the row once per vector and broadcasts
+    /// each channel's weight to feed `vectors` fused multiply-adds.
     @inline(__always)
-    static func block8x48(_ x: UnsafeMutablePointer<Float>, rowStride: Int, weights w: UnsafePointer<Float>,
-                          cin: Int, kernel K: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
+    static func block(vectors nv: Int, _ x: UnsafeMutablePointer<Float>, rowStride: Int, weights w: UnsafePointer<Float>,
+                      cin: Int, kernel K: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let cb = blockChannels, W = V.scalarCount
         var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
         var b0 = V(), b1 = V(), b2 = V(), b3 = V(), b4 = V(), b5 = V(), b6 = V(), b7 = V()
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
         var xr = UnsafePointer(x), wk = w
         for _ in 0..<cin {
             for k in 0..<K {
-                let x0 = load(xr + k), x1 = load(xr + k + 16), x2 = load(xr + k + 32)
+                let x0 = load(xr + k), x1 = nv > 1 ? load(xr + k + W) : V(), x2 = nv > 2 ? load(xr + k + 2 * W) : V()
+                // channels and vectors are constants here: the unused accumulators vanish
                 @inline(__always) func row(_ c: Int, _ a: inout V, _ b: inout V, _ d: inout V) {
+                    guard c < cb else { return }
                     let wv = V(repeating: wk[c])
-                    a = a.addingProduct(x0, wv); b = b.addingProduct(x1, wv); d = d.addingProduct(x2, wv)
+                    a = a.addingProduct(x0, wv)
+                    if nv > 1 { b = b.addingProduct(x1, wv) }
+                    if nv > 2 { d = d.addingProduct(x2, wv) }
                 }
                 row(0, &a0, &b0, &c0); row(1, &a1, &b1, &c1); row(2, &a2, &b2, &c2); row(3, &a3, &b3, &c3)
                 row(4, &a4, &b4, &c4); row(5, &a5, &b5, &c5); row(6, &a6, &b6, &c6); row(7, &a7, &b7, &c7)
@@ -270,71 +285,14 @@ struct DirectConvolution {
             xr += rowStride
         }
         @inline(__always) func put(_ c: Int, _ a: V, _ b: V, _ d: V) {
+            guard c < cb else { return }
             let o = out + c * outStride
-            store(a, o); store(b, o + 16); store(d, o + 32)
+            store(a, o)
+            if nv > 1 { store(b, o + W) }
+            if nv > 2 { store(d, o + 2 * W) }
         }
         put(0, a0, b0, c0); put(1, a1, b1, c1); put(2, a2, b2, c2); put(3, a3, b3, c3)
         put(4, a4, b4, c4); put(5, a5, b5, c5); put(6, a6, b6, c6); put(7, a7, b7, c7)
-    }
-
-    /// 8 output channels × 32 positions.
-    @inline(__always)
-    static func block8x32(_ x: UnsafeMutablePointer<Float>, rowStride: Int, weights w: UnsafePointer<Float>, weightStride ws: Int,
-                          cin: Int, kernel K: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
-        var b0 = V(), b1 = V(), b2 = V(), b3 = V(), b4 = V(), b5 = V(), b6 = V(), b7 = V()
-        // taps in (ci, k) order: the row of channel ci starts ci·rowStride further, its weights
-        // K·ws further; one pointer each, advanced per tap
-        var xr = UnsafePointer(x), wk = w
-        for _ in 0..<cin {
-            for k in 0..<K {
-                let x0 = load(xr + k), x1 = load(xr + k + 16)
-                let w0 = V(repeating: wk[0]), w1 = V(repeating: wk[1]), w2 = V(repeating: wk[2]), w3 = V(repeating: wk[3])
-                a0 = a0.addingProduct(x0, w0); b0 = b0.addingProduct(x1, w0)
-                a1 = a1.addingProduct(x0, w1); b1 = b1.addingProduct(x1, w1)
-                a2 = a2.addingProduct(x0, w2); b2 = b2.addingProduct(x1, w2)
-                a3 = a3.addingProduct(x0, w3); b3 = b3.addingProduct(x1, w3)
-                let w4 = V(repeating: wk[4]), w5 = V(repeating: wk[5]), w6 = V(repeating: wk[6]), w7 = V(repeating: wk[7])
-                a4 = a4.addingProduct(x0, w4); b4 = b4.addingProduct(x1, w4)
-                a5 = a5.addingProduct(x0, w5); b5 = b5.addingProduct(x1, w5)
-                a6 = a6.addingProduct(x0, w6); b6 = b6.addingProduct(x1, w6)
-                a7 = a7.addingProduct(x0, w7); b7 = b7.addingProduct(x1, w7)
-                wk += ws
-            }
-            xr += rowStride
-        }
-        let o = outStride
-        store(a0, out); store(b0, out + 16)
-        store(a1, out + o); store(b1, out + o + 16)
-        store(a2, out + 2 * o); store(b2, out + 2 * o + 16)
-        store(a3, out + 3 * o); store(b3, out + 3 * o + 16)
-        store(a4, out + 4 * o); store(b4, out + 4 * o + 16)
-        store(a5, out + 5 * o); store(b5, out + 5 * o + 16)
-        store(a6, out + 6 * o); store(b6, out + 6 * o + 16)
-        store(a7, out + 7 * o); store(b7, out + 7 * o + 16)
-    }
-
-    /// 8 output channels × 16 positions (the last block of a row).
-    @inline(__always)
-    static func block8x16(_ x: UnsafeMutablePointer<Float>, rowStride: Int, weights w: UnsafePointer<Float>, weightStride ws: Int,
-                          cin: Int, kernel K: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
-        var xr = UnsafePointer(x), wr = w
-        for _ in 0..<cin {
-            for k in 0..<K {
-                let x0 = load(xr + k)
-                let wk = wr + k * ws
-                a0 = a0.addingProduct(x0, V(repeating: wk[0])); a1 = a1.addingProduct(x0, V(repeating: wk[1]))
-                a2 = a2.addingProduct(x0, V(repeating: wk[2])); a3 = a3.addingProduct(x0, V(repeating: wk[3]))
-                a4 = a4.addingProduct(x0, V(repeating: wk[4])); a5 = a5.addingProduct(x0, V(repeating: wk[5]))
-                a6 = a6.addingProduct(x0, V(repeating: wk[6])); a7 = a7.addingProduct(x0, V(repeating: wk[7]))
-            }
-            xr += rowStride
-            wr += K * ws
-        }
-        let o = outStride
-        store(a0, out); store(a1, out + o); store(a2, out + 2 * o); store(a3, out + 3 * o)
-        store(a4, out + 4 * o); store(a5, out + 5 * o); store(a6, out + 6 * o); store(a7, out + 7 * o)
     }
 
     /// One output channel over all positions (channel counts that are not a multiple of 8).
@@ -350,7 +308,7 @@ struct DirectConvolution {
                 wr += K * ws
             }
             store(a, out + p)
-            p += 16
+            p += V.scalarCount
         }
     }
 }

@@ -38,6 +38,10 @@ extension Tape {
                     // an empty array may still hand out a (shared, read-only) base address
                     let px = px.baseAddress!, yo = yo.baseAddress!, pa = keepIndex ? pa.baseAddress : nil
                     Parallel.forRanges(rows, minChunk: 16) { rr in
+                        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 8 * (L + 8), alignment: 64)
+                        defer { scratch.deallocate() }
+                        let scratchBest = scratch.bindMemory(to: Float.self, capacity: L + 8)
+                        let scratchIndex = (scratch + 4 * (L + 8)).bindMemory(to: Int32.self, capacity: L + 8)
                         for r in rr {
                             let src = px + r &* L, dst = yo + r &* lout, am = pa.map { $0 + r &* lout }
                             // One window lo..<hi (the −∞ padding never wins): one pass of selects
@@ -72,9 +76,50 @@ extension Tape {
                             // loop unrolls (Etna's pools are 3 wide)
                             @inline(__always) func inner(_ width: Int) {
                                 var lo = innerStart &* s &- padding
-                                for t in innerStart..<innerEnd {
+                                var t = innerStart
+                                // vectors of 8 window starts, every start (not only every s-th) in
+                                // one pass of loads and selects, the outputs then picked out; a
+                                // NaN anywhere leaves those windows to the scalar pass
+                                let span = innerEnd > innerStart ? (innerEnd &- innerStart &- 1) &* s &+ 1 : 0
+                                if span >= 8 {
+                                    let w = src + lo, vectorEnd = span / 8 * 8
+                                    var ok = true
+                                    var base = 0
+                                    while base < vectorEnd {
+                                        var best = V.load(w + base), bi = SIMD8<Int32>(), check = best
+                                        for j in 1..<width {
+                                            let v = V.load(w + (base &+ j))
+                                            let wins = v .> best
+                                            best.replace(with: v, where: wins)
+                                            bi.replace(with: Int32(truncatingIfNeeded: j), where: wins)
+                                            check += v
+                                        }
+                                        ok = ok && !any(check .!= check)
+                                        V.store(best, scratchBest + base)
+                                        UnsafeMutableRawPointer(scratchIndex + base).storeBytes(of: bi, as: SIMD8<Int32>.self)
+                                        base &+= 8
+                                    }
+                                    if ok {
+                                        let picked = (vectorEnd &+ s &- 1) / s
+                                        let d = dst + t, first = Int32(truncatingIfNeeded: lo)
+                                        @inline(__always) func pick(_ relu: Bool) {
+                                            for n in 0..<picked { let b = scratchBest[n &* s]; d[n] = relu ? (b > 0 ? b : 0) : b }
+                                        }
+                                        if relu { pick(true) } else { pick(false) }
+                                        if let am {
+                                            let a = am + t
+                                            for n in 0..<picked {
+                                                a[n] = scratchIndex[n &* s] &+ first &+ Int32(truncatingIfNeeded: n &* s)
+                                            }
+                                        }
+                                        t &+= picked
+                                        lo &+= picked &* s
+                                    }
+                                }
+                                while t < innerEnd {
                                     pool(t, lo, lo &+ width)
                                     lo &+= s
+                                    t &+= 1
                                 }
                             }
                             switch kernel {
@@ -100,10 +145,13 @@ extension Tape {
                                 for r in rr {
                                     let d = dxo + r * L, gr = pg + r * lout, am = pa + r * lout, yr = py + r * lout
                                     fillZeros(d, count: L)
-                                    if relu {
-                                        for t in 0..<lout where yr[t] > 0 { d[Int(am[t])] += gr[t] }
+                                    // no branch on the sign (half the outputs are zero, unpredictably);
+                                    // windows that do not overlap never share a maximum, so their
+                                    // gradients are stored, not added (no load waiting on the store before)
+                                    if s >= kernel {
+                                        for t in 0..<lout { d[Int(am[t])] = relu && !(yr[t] > 0) ? 0 : gr[t] }
                                     } else {
-                                        for t in 0..<lout { d[Int(am[t])] += gr[t] }
+                                        for t in 0..<lout { d[Int(am[t])] += relu && !(yr[t] > 0) ? 0 : gr[t] }
                                     }
                                 }
                             }
@@ -113,5 +161,14 @@ extension Tape {
             }
             return [dx]
         }
+    }
+}
+
+private typealias V = SIMD8<Float>
+
+private extension SIMD8<Float> {
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+    @inline(__always) static func store(_ v: Self, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Self.self)
     }
 }

@@ -17,6 +17,8 @@ void vssl_sgemm(bool transA, bool transB, int M, int N, int K, float alpha,
 void vssl_dgemm(bool transA, bool transB, int M, int N, int K, double alpha,
                 const double *A, int lda, const double *B, int ldb, double beta,
                 double *C, int ldc);
+/// The upper triangle of C[N,N] = alpha * A Aᵀ + beta * C for A[N,K], row-major, float64.
+void vssl_dsyrk_upper(int N, int K, double alpha, const double *A, int lda, double beta, double *C, int ldc);
 /// y[M or N] = alpha * op(A) x + beta * y, row-major, float32.
 void vssl_sgemv(bool transA, int M, int N, float alpha, const float *A, int lda,
                 const float *x, float beta, float *y);
