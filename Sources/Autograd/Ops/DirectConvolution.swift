@@ -16,8 +16,8 @@ import VolcanoCore
 /// fused multiply-adds. The input gradient of a stride-1 convolution is the same kernel on the
 /// output gradient with the flipped, transposed weights. The weight gradient sums, over the
 /// positions of the output-gradient rows (laid out as the outputs), each position's gradient
-/// times the 8 row entries it met: a vector over 8 taps per output channel, 12 channels at a
-/// time (no transposes, no shuffles, no horizontal sums).
+/// times the 8 row entries it met: a vector over 8 taps per input row and output channel, 2 rows
+/// × 6 channels at a time (no transposes, no shuffles, no horizontal sums).
 ///
 /// Sums run over `ci`, then `k`, in the same order for every position, so outputs and input
 /// gradients do not depend on the chunking or the thread count (the weight gradient adds the
@@ -158,65 +158,78 @@ struct DirectConvolution {
             }
         }
         let first = UnsafePointer(row + gap - padLeft), used = usedPositions(nb)
-        for ci in 0..<cin {
+        var ci = 0
+        while ci < cin {
+            let rows = Swift.min(2, cin - ci)
             var co = 0
             while co < cout {
-                let left = cout - co, channels = left >= 8 ? 8 : left >= 4 ? 4 : left
+                let left = cout - co, channels = left >= 6 ? 6 : left >= 4 ? 4 : left
                 var k = 0
                 while k < K {
                     let xr = first + ci * rowStride + k, gr = UnsafePointer(gcat + co * P)
                     let d = dw + (co * cin + ci) * K + k, taps = Swift.min(8, K - k)
-                    // the channel count as a constant: the unused accumulators vanish
-                    @inline(__always) func run(_ c: Int) {
-                        Self.gradientBlock(channels: c, taps: taps, xr, gr, positions: used, gStride: P, dw: d, channelStride: cin * K)
+                    // rows and channels as constants: the unused accumulators vanish
+                    @inline(__always) func run(_ r: Int, _ c: Int) {
+                        Self.gradientBlock(rows: r, channels: c, taps: taps, xr, rowStride: rowStride, gr, positions: used, gStride: P,
+                                           dw: d, rowStep: K, channelStride: cin * K)
                     }
-                    switch channels {
-                    case 8: run(8)
-                    case 4: run(4)
-                    case 3: run(3)
-                    case 2: run(2)
-                    default: run(1)
+                    @inline(__always) func run(_ r: Int) {
+                        switch channels {
+                        case 6: run(r, 6)
+                        case 4: run(r, 4)
+                        case 3: run(r, 3)
+                        case 2: run(r, 2)
+                        default: run(r, 1)
+                        }
                     }
+                    if rows == 2 { run(2) } else { run(1) }
                     k += 8
                 }
                 co += channels
             }
+            ci += rows
         }
     }
 
-    /// `dw[c·channelStride + k] += Σ_q g[c·gStride + q] · x[q + k]` for `channels` (≤ 12) rows of
-    /// `g` and the taps `k < taps` (≤ 8): a vector over 8 taps per channel, each position loading
-    /// the row once (`x[q ..< q + 8]`) and broadcasting each channel's gradient.
+    /// `dw[r·rowStep + c·channelStride + k] += Σ_q g[c·gStride + q] · x[r·rowStride + q + k]` for
+    /// `rows` (≤ 2) input rows, `channels` (≤ 6) rows of `g` and the taps `k < taps` (≤ 8): a
+    /// vector over 8 taps per row and channel, each position loading each row once
+    /// (`x[q ..< q + 8]`) and broadcasting each channel's gradient to both rows.
     @inline(__always)
-    static func gradientBlock(channels nc: Int, taps: Int, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
-                              positions: Int, gStride: Int, dw: UnsafeMutablePointer<Float>, channelStride: Int) {
+    static func gradientBlock(rows nr: Int, channels nc: Int, taps: Int, _ x: UnsafePointer<Float>, rowStride: Int,
+                              _ g: UnsafePointer<Float>, positions: Int, gStride: Int, dw: UnsafeMutablePointer<Float>,
+                              rowStep: Int, channelStride: Int) {
         typealias T = SIMD8<Float>
-        var a0 = T(), a1 = T(), a2 = T(), a3 = T(), a4 = T(), a5 = T(), a6 = T(), a7 = T()
-        var a8 = T(), a9 = T(), a10 = T(), a11 = T()
+        var a0 = T(), a1 = T(), a2 = T(), a3 = T(), a4 = T(), a5 = T()
+        var b0 = T(), b1 = T(), b2 = T(), b3 = T(), b4 = T(), b5 = T()
         var xp = x, gp = g
         for _ in 0..<positions {
-            let xv = UnsafeRawPointer(xp).loadUnaligned(as: T.self)
-            @inline(__always) func channel(_ c: Int, _ a: inout T) {
+            let x0 = UnsafeRawPointer(xp).loadUnaligned(as: T.self)
+            let x1 = nr > 1 ? UnsafeRawPointer(xp + rowStride).loadUnaligned(as: T.self) : T()
+            @inline(__always) func channel(_ c: Int, _ a: inout T, _ b: inout T) {
                 guard c < nc else { return }
-                a = a.addingProduct(xv, T(repeating: gp[c * gStride]))
+                let gv = T(repeating: gp[c * gStride])
+                a = a.addingProduct(x0, gv)
+                if nr > 1 { b = b.addingProduct(x1, gv) }
             }
-            channel(0, &a0); channel(1, &a1); channel(2, &a2); channel(3, &a3)
-            channel(4, &a4); channel(5, &a5); channel(6, &a6); channel(7, &a7)
-            channel(8, &a8); channel(9, &a9); channel(10, &a10); channel(11, &a11)
+            channel(0, &a0, &b0); channel(1, &a1, &b1); channel(2, &a2, &b2)
+            channel(3, &a3, &b3); channel(4, &a4, &b4); channel(5, &a5, &b5)
             xp += 1
             gp += 1
         }
-        @inline(__always) func add(_ c: Int, _ a: T) {
+        @inline(__always) func add(_ c: Int, _ a: T, _ b: T) {
             guard c < nc else { return }
-            let d = dw + c * channelStride
-            if taps == 8 {
-                UnsafeMutableRawPointer(d).storeBytes(of: UnsafeRawPointer(d).loadUnaligned(as: T.self) + a, as: T.self)
-            } else {
-                for k in 0..<taps { d[k] += a[k] }
+            @inline(__always) func add(_ v: T, _ d: UnsafeMutablePointer<Float>) {
+                if taps == 8 {
+                    UnsafeMutableRawPointer(d).storeBytes(of: UnsafeRawPointer(d).loadUnaligned(as: T.self) + v, as: T.self)
+                } else {
+                    for k in 0..<taps { d[k] += v[k] }
+                }
             }
+            add(a, dw + c * channelStride)
+            if nr > 1 { add(b, dw + c * channelStride + rowStep) }
         }
-        add(0, a0); add(1, a1); add(2, a2); add(3, a3); add(4, a4); add(5, a5)
-        add(6, a6); add(7, a7); add(8, a8); add(9, a9); add(10, a10); add(11, a11)
+        add(0, a0, b0); add(1, a1, b1); add(2, a2, b2); add(3, a3, b3); add(4, a4, b4); add(5, a5, b5)
     }
 
     /// The rows of the samples `b0 ..< b0 + nb` (see the type's description); returns the row
