@@ -39,19 +39,29 @@ struct DirectConvolution {
     /// channel's taps. From `W [C_out, C_in, K]`; with `transposedFlipped`, those of the input
     /// gradient (outputs `ci`, inputs `co`, tap `k` holding `W[co, ci, K−1−k]`).
     static func arrangedWeights(_ w: [Float], cout: Int, cin: Int, kernel K: Int, transposedFlipped: Bool) -> [Float] {
-        let outputs = transposedFlipped ? cin : cout, taps = w.count / outputs
+        let outputs = transposedFlipped ? cin : cout, inputs = transposedFlipped ? cout : cin, taps = inputs * K
         let full = outputs / 8 * 8
-        var out = [Float](repeating: 0, count: w.count)
-        for co in 0..<cout {
-            for ci in 0..<cin {
-                for k in 0..<K {
-                    let v = w[(co * cin + ci) * K + k]
-                    let (o, t) = transposedFlipped ? (ci, co * K + (K - 1 - k)) : (co, ci * K + k)
-                    out[o < full ? (o / 8 * taps + t) * 8 + o % 8 : full * taps + (o - full) * taps + t] = v
+        return [Float](unsafeUninitializedCapacity: w.count) { out, n in
+            n = w.count
+            w.withUnsafeBufferPointer { w in
+                let w = w.baseAddress!, out = out.baseAddress!
+                // output o's weight at tap (a, k): W[o, a, k], or W[a, o, K − 1 − k] transposed
+                @inline(__always) func weight(_ o: Int, _ a: Int, _ k: Int) -> Float {
+                    transposedFlipped ? w[(a &* cin &+ o) &* K &+ (K &- 1 &- k)] : w[(o &* cin &+ a) &* K &+ k]
+                }
+                for o in 0..<outputs {
+                    // groups of 8 outputs side by side at each tap; then each remaining output's taps
+                    let (base, step) = o < full ? ((o &- o % 8) &* taps &+ o % 8, 8) : (full &* taps &+ (o &- full) &* taps, 1)
+                    var d = out + base
+                    for a in 0..<inputs {
+                        for k in 0..<K {
+                            d.pointee = weight(o, a, k)
+                            d += step
+                        }
+                    }
                 }
             }
         }
-        return out
     }
 
     /// Samples per chunk: the rows and the outputs of a chunk within about 1 MB.

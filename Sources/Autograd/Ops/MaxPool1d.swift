@@ -84,21 +84,27 @@ extension Tape {
                                 if span >= 8 {
                                     let w = src + lo, vectorEnd = span / 8 * 8
                                     var ok = true
-                                    var base = 0
-                                    while base < vectorEnd {
-                                        var best = V.load(w + base), bi = SIMD8<Int32>(), check = best
-                                        for j in 1..<width {
-                                            let v = V.load(w + (base &+ j))
-                                            let wins = v .> best
-                                            best.replace(with: v, where: wins)
-                                            bi.replace(with: Int32(truncatingIfNeeded: j), where: wins)
-                                            check += v
+                                    // (the positions of the maxima only where backward needs them)
+                                    @inline(__always) func scan(_ withIndex: Bool) {
+                                        var base = 0
+                                        while base < vectorEnd {
+                                            var best = V.load(w + base), bi = SIMD8<Int32>(), check = best
+                                            for j in 1..<width {
+                                                let v = V.load(w + (base &+ j))
+                                                let wins = v .> best
+                                                best.replace(with: v, where: wins)
+                                                if withIndex { bi.replace(with: Int32(truncatingIfNeeded: j), where: wins) }
+                                                check += v
+                                            }
+                                            ok = ok && !any(check .!= check)
+                                            V.store(best, scratchBest + base)
+                                            if withIndex {
+                                                UnsafeMutableRawPointer(scratchIndex + base).storeBytes(of: bi, as: SIMD8<Int32>.self)
+                                            }
+                                            base &+= 8
                                         }
-                                        ok = ok && !any(check .!= check)
-                                        V.store(best, scratchBest + base)
-                                        UnsafeMutableRawPointer(scratchIndex + base).storeBytes(of: bi, as: SIMD8<Int32>.self)
-                                        base &+= 8
                                     }
+                                    if am != nil { scan(true) } else { scan(false) }
                                     if ok {
                                         let picked = (vectorEnd &+ s &- 1) / s
                                         let d = dst + t, first = Int32(truncatingIfNeeded: lo)
