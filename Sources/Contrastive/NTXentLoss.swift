@@ -114,16 +114,25 @@ public struct NTXentLoss: Sendable, Equatable {
         var loss = 0.0
         for l in anchorLoss { loss += l }
         loss /= Double(n2)
-        // ∂/∂u: anchors get G·U (their role as rows of S), every row gets Gᵀ·U_anchors (as columns);
-        // without noise rows both are square, and one product (G + Gᵀ)·U does.
+        // ∂/∂u: anchors get G·U (their role as rows of S), every row gets Gᵀ·U_anchors (as columns).
+        // As the similarities, by blocks: the anchors' square block once as (G_a + G_aᵀ)·U_a, then
+        // the noise columns G_n·U_n for the anchors and G_nᵀ·U_a for the noise rows.
         var du = [Double](repeating: 0, count: rows * D)
-        if M == 0 {
-            var h = g
-            forEachTile(n2) { a, k in h[a * n2 + k] += g[k * n2 + a] }
-            vssl_dgemm(false, false, Int32(n2), Int32(D), Int32(n2), 1, h, Int32(n2), u, Int32(D), 0, &du, Int32(D))
-        } else {
-            vssl_dgemm(true, false, Int32(rows), Int32(D), Int32(n2), 1, g, Int32(rows), u, Int32(D), 0, &du, Int32(D))
-            vssl_dgemm(false, false, Int32(n2), Int32(D), Int32(rows), 1, g, Int32(rows), u, Int32(D), 1, &du, Int32(D))
+        var h = [Double](repeating: 0, count: n2 * n2)
+        forEachTile(n2) { a, k in h[a * n2 + k] = g[a * rows + k] + g[k * rows + a] }
+        vssl_dgemm(false, false, Int32(n2), Int32(D), Int32(n2), 1, h, Int32(n2), u, Int32(D), 0, &du, Int32(D))
+        if M > 0 {
+            g.withUnsafeBufferPointer { pg in
+                u.withUnsafeBufferPointer { pu in
+                    du.withUnsafeMutableBufferPointer { pd in
+                        let gn = pg.baseAddress! + n2, un = pu.baseAddress! + n2 * D
+                        vssl_dgemm(false, false, Int32(n2), Int32(D), Int32(M), 1, gn, Int32(rows), un, Int32(D), 1,
+                                   pd.baseAddress!, Int32(D))
+                        vssl_dgemm(true, false, Int32(M), Int32(D), Int32(n2), 1, gn, Int32(rows), pu.baseAddress!, Int32(D), 0,
+                                   pd.baseAddress! + n2 * D, Int32(D))
+                    }
+                }
+            }
         }
         // Through the normalisation: dr = (du − u (u·du)) / ‖r‖ (or du / eps when clamped).
         var dr = du

@@ -95,14 +95,20 @@ struct Conv1dGeometry {
     }
 }
 
+extension SIMD where Scalar == Float {
+    /// The vector at `p` (no alignment needed).
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+    /// Writes the vector at `p` (no alignment needed).
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self) }
+}
+
 /// `dst[0..<count] = src[0..<count]` in 16-float vectors: the rows copied here are 4–150 floats,
 /// for which a `memmove` call costs more than the copy (it was a tenth of an Etna training step).
 @inline(__always)
 func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
     var i = 0
     while i + 16 <= count {
-        UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<Float>.self),
-                                                    as: SIMD16<Float>.self)
+        SIMD16<Float>.load(src + i).store(dst + i)
         i += 16
     }
     while i < count { dst[i] = src[i]; i += 1 }
@@ -113,7 +119,7 @@ func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
 func fillZeros(_ dst: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
     while i + 16 <= count {
-        UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
+        SIMD16<Float>().store(dst + i)
         i += 16
     }
     while i < count { dst[i] = 0; i += 1 }

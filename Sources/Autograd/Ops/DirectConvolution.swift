@@ -86,13 +86,13 @@ struct DirectConvolution {
     func roundedPositions(_ nb: Int) -> Int { (usedPositions(nb) + 15) / 16 * 16 }
 
     /// `y[b0 + j, co, t] = Σ W·x (+ bias[co])` for the samples `b0 ..< b0 + nb` of `x` (NCL).
-    /// The padded rows are built in `row`, where ``addWeightGradient(_:_:b0:nb:into:row:gt:rowsReady:)``
+    /// The padded rows are built in `row`, where ``addWeightGradient(_:_:b0:nb:into:row:gcat:rowsReady:)``
     /// can use them again.
     func run(_ x: UnsafePointer<Float>, b0: Int, nb: Int, weights wT: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              into y: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let S = sampleStride, P = roundedPositions(nb)
         let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
-        let first = UnsafeMutablePointer(row + gap - padLeft)   // the entry position 0 reads at tap 0
+        let first = UnsafePointer(row + gap - padLeft)   // the entry position 0 reads at tap 0
         let taps = cin * kernel
         // K as a constant for the common kernel sizes (Etna's 8), so that the tap loop unrolls
         @inline(__always) func blocks(_ K: Int) {
@@ -131,8 +131,8 @@ struct DirectConvolution {
         }
         var co = cout / 8 * 8
         while co < cout {
-            Self.singleChannel(first, positions: P, rowStride: rowStride, weights: wT + co * taps, weightStride: 1, cin: cin,
-                               kernel: kernel, out: out + co * P)
+            Self.singleChannel(first, positions: P, rowStride: rowStride, weights: wT + co * taps, cin: cin, kernel: kernel,
+                               out: out + co * P)
             co += 1
         }
         // keep the outputs of each sample, dropping the positions between samples
@@ -214,8 +214,7 @@ struct DirectConvolution {
         var b0 = T(), b1 = T(), b2 = T(), b3 = T(), b4 = T(), b5 = T()
         var xp = x, gp = g
         for _ in 0..<positions {
-            let x0 = UnsafeRawPointer(xp).loadUnaligned(as: T.self)
-            let x1 = nr > 1 ? UnsafeRawPointer(xp + rowStride).loadUnaligned(as: T.self) : T()
+            let x0 = T.load(xp), x1 = nr > 1 ? T.load(xp + rowStride) : T()
             @inline(__always) func channel(_ c: Int, _ a: inout T, _ b: inout T) {
                 guard c < nc else { return }
                 let gv = T(repeating: gp[c * gStride])
@@ -231,7 +230,7 @@ struct DirectConvolution {
             guard c < nc else { return }
             @inline(__always) func add(_ v: T, _ d: UnsafeMutablePointer<Float>) {
                 if taps == 8 {
-                    UnsafeMutableRawPointer(d).storeBytes(of: UnsafeRawPointer(d).loadUnaligned(as: T.self) + v, as: T.self)
+                    (T.load(d) + v).store(d)
                 } else {
                     for k in 0..<taps { d[k] += v[k] }
                 }
@@ -273,26 +272,20 @@ struct DirectConvolution {
     static let blockChannels = 4
     #endif
 
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-
-    @inline(__always)
-    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
-
     /// `blockChannels` output channels (of a group of 8 whose weights lie side by side) ×
     /// `vectors` (≤ 3) vectors of positions: each tap loads the row once per vector and broadcasts
     /// each channel's weight to feed `vectors` fused multiply-adds.
     @inline(__always)
-    static func block(vectors nv: Int, _ x: UnsafeMutablePointer<Float>, rowStride: Int, weights w: UnsafePointer<Float>,
+    static func block(vectors nv: Int, _ x: UnsafePointer<Float>, rowStride: Int, weights w: UnsafePointer<Float>,
                       cin: Int, kernel K: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
         let cb = blockChannels, W = V.scalarCount
         var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
         var b0 = V(), b1 = V(), b2 = V(), b3 = V(), b4 = V(), b5 = V(), b6 = V(), b7 = V()
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
-        var xr = UnsafePointer(x), wk = w
+        var xr = x, wk = w
         for _ in 0..<cin {
             for k in 0..<K {
-                let x0 = load(xr + k), x1 = nv > 1 ? load(xr + k + W) : V(), x2 = nv > 2 ? load(xr + k + 2 * W) : V()
+                let x0 = V.load(xr + k), x1 = nv > 1 ? V.load(xr + k + W) : V(), x2 = nv > 2 ? V.load(xr + k + 2 * W) : V()
                 // channels and vectors are constants here: the unused accumulators vanish
                 @inline(__always) func row(_ c: Int, _ a: inout V, _ b: inout V, _ d: inout V) {
                     guard c < cb else { return }
@@ -310,27 +303,27 @@ struct DirectConvolution {
         @inline(__always) func put(_ c: Int, _ a: V, _ b: V, _ d: V) {
             guard c < cb else { return }
             let o = out + c * outStride
-            store(a, o)
-            if nv > 1 { store(b, o + W) }
-            if nv > 2 { store(d, o + 2 * W) }
+            a.store(o)
+            if nv > 1 { b.store(o + W) }
+            if nv > 2 { d.store(o + 2 * W) }
         }
         put(0, a0, b0, c0); put(1, a1, b1, c1); put(2, a2, b2, c2); put(3, a3, b3, c3)
         put(4, a4, b4, c4); put(5, a5, b5, c5); put(6, a6, b6, c6); put(7, a7, b7, c7)
     }
 
     /// One output channel over all positions (channel counts that are not a multiple of 8).
-    static func singleChannel(_ x: UnsafeMutablePointer<Float>, positions P: Int, rowStride: Int, weights w: UnsafePointer<Float>,
-                              weightStride ws: Int, cin: Int, kernel K: Int, out: UnsafeMutablePointer<Float>) {
+    static func singleChannel(_ x: UnsafePointer<Float>, positions P: Int, rowStride: Int, weights w: UnsafePointer<Float>,
+                              cin: Int, kernel K: Int, out: UnsafeMutablePointer<Float>) {
         var p = 0
         while p < P {
             var a = V()
-            var xr = UnsafePointer(x + p), wr = w
+            var xr = x + p, wr = w
             for _ in 0..<cin {
-                for k in 0..<K { a = a.addingProduct(load(xr + k), V(repeating: wr[k * ws])) }
+                for k in 0..<K { a = a.addingProduct(V.load(xr + k), V(repeating: wr[k])) }
                 xr += rowStride
-                wr += K * ws
+                wr += K
             }
-            store(a, out + p)
+            a.store(out + p)
             p += V.scalarCount
         }
     }

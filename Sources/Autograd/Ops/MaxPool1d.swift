@@ -82,8 +82,9 @@ extension Tape {
                                 // NaN anywhere leaves those windows to the scalar pass
                                 let span = innerEnd > innerStart ? (innerEnd &- innerStart &- 1) &* s &+ 1 : 0
                                 if span >= 8 {
+                                    typealias V = SIMD8<Float>
                                     let w = src + lo, vectorEnd = span / 8 * 8
-                                    var ok = true
+                                    var nan = SIMDMask<SIMD8<Int32>>()
                                     // (the positions of the maxima only where backward needs them)
                                     @inline(__always) func scan(_ withIndex: Bool) {
                                         var base = 0
@@ -96,8 +97,8 @@ extension Tape {
                                                 if withIndex { bi.replace(with: Int32(truncatingIfNeeded: j), where: wins) }
                                                 check += v
                                             }
-                                            ok = ok && !any(check .!= check)
-                                            V.store(best, scratchBest + base)
+                                            nan .|= check .!= check
+                                            best.store(scratchBest + base)
                                             if withIndex {
                                                 UnsafeMutableRawPointer(scratchIndex + base).storeBytes(of: bi, as: SIMD8<Int32>.self)
                                             }
@@ -105,7 +106,7 @@ extension Tape {
                                         }
                                     }
                                     if am != nil { scan(true) } else { scan(false) }
-                                    if ok {
+                                    if !any(nan) {
                                         let picked = (vectorEnd &+ s &- 1) / s
                                         let d = dst + t, first = Int32(truncatingIfNeeded: lo)
                                         @inline(__always) func pick(_ relu: Bool) {
@@ -170,11 +171,3 @@ extension Tape {
     }
 }
 
-private typealias V = SIMD8<Float>
-
-private extension SIMD8<Float> {
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
-    @inline(__always) static func store(_ v: Self, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Self.self)
-    }
-}
