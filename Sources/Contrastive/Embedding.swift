@@ -6,7 +6,7 @@ import VolcanoCore
 /// first (as in training).
 public enum Embedding {
     /// Events per independent piece of a batch (see ``compute(encoder:waveforms:count:batchSize:normalize:progress:)``).
-    static let pieceSize = 32
+    static let pieceSize = 128
 
     /// Embeddings `[count, C·T]` (flattened channel-major features) of `count` events
     /// (`[count, C_in, L]` in `waveforms`), `batchSize` events at a time (256 is a good size; it

@@ -154,6 +154,20 @@ func forEachChunk(of share: Range<Int>, size: Int, _ body: (_ b0: Int, _ nb: Int
     }
 }
 
+/// The number of non-zero entries (16 at a time).
+func nonZeroCount(_ v: UnsafeBufferPointer<Float>) -> Int {
+    typealias V = SIMD16<Float>
+    var counts = SIMD16<Int32>(), i = 0
+    let p = v.baseAddress!, n = v.count, one = SIMD16<Int32>(repeating: 1)
+    while i + 16 <= n {
+        counts &+= SIMD16<Int32>().replacing(with: one, where: V.load(p + i) .!= 0)
+        i &+= 16
+    }
+    var total = Int(counts.wrappedSum())
+    while i < n { total &+= p[i] != 0 ? 1 : 0; i &+= 1 }
+    return total
+}
+
 /// Σ over batch and length of an NCL tensor: `[B, C, L] → [C]` (the bias gradient).
 func channelSums(_ g: Tensor) -> Tensor {
     let (B, C, L) = (g.shape[0], g.shape[1], g.shape[2])
@@ -318,6 +332,9 @@ extension Tape {
             }
             if needW {
                 // dW_p[C_out, C_in·K] = Σ_chunks G2 · colsᵀ per worker, G2[co, j·L' + t] = g[b0 + j, co, t]
+                // (the direct path visits only the non-zero entries of a gradient at most half full,
+                // as below a max pooling)
+                let sparse = direct != nil && cout >= 2 && cin >= 8 && g.withUnsafeBufferPointer { 2 * nonZeroCount($0) <= $0.count }
                 g.withUnsafeBufferPointer { pg in
                     xv.withUnsafeBufferPointer { px in
                         withBatchWorkers(workers) { p in
@@ -331,7 +348,7 @@ extension Tape {
                                         let row = keepRows ? UnsafeMutablePointer(mutating: pk.baseAddress!)
                                             + (p * chunksPerWorker + m) * scratchF.row : cols
                                         direct.addWeightGradient(px.baseAddress!, pg.baseAddress!, b0: b0, nb: nb, into: dwp,
-                                                                 row: row, gcat: g2, rowsReady: keepRows)
+                                                                 row: row, gcat: g2, rowsReady: keepRows, sparse: sparse)
                                     }
                                 }
                                 return

@@ -25,39 +25,75 @@ import VolcanoCore
 struct DirectConvolution {
     let cin, cout, kernel, length, padLeft, outLength: Int
     /// Zeros before each sample in the row: enough for the padding on either side, and for the
-    /// outputs of one sample (`L' = L + pl + pr − K + 1`) to end before the next one's start.
+    /// outputs of one sample (`L' = L + pl + pr − K + 1`) to end before the next one's start;
+    /// then more, up to a sample stride that is a multiple of `2^levels`, so that each output goes
+    /// through the same pieces of the split (and has the same bits) wherever its sample lies.
     var gap: Int {
         let pr = outLength + kernel - 1 - length - padLeft
-        return Swift.max(0, padLeft, pr, padLeft + pr - (kernel - 1))
+        let least = Swift.max(0, padLeft, pr, padLeft + pr - (kernel - 1)), multiple = 1 << levels
+        return (length + least + multiple - 1) / multiple * multiple - length
     }
     /// Positions from one sample to the next in the row.
     var sampleStride: Int { length + gap }
 
-    /// The weights as the kernels read them: for each block of 8 output channels, the taps
-    /// `(ci, k)` in order with the block's 8 weights side by side (one 32-byte line per tap, the
-    /// block's 8 KB or so staying in L1 while it sweeps the positions), then each remaining
-    /// channel's taps. From `W [C_out, C_in, K]`; with `transposedFlipped`, those of the input
-    /// gradient (outputs `ci`, inputs `co`, tap `k` holding `W[co, ci, K−1−k]`).
+    /// Halvings of the kernel by the fast FIR split (see ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:)``):
+    /// 2 for kernels of 8, 12, 16… taps (9 products of a quarter of the taps on a quarter of the
+    /// positions: 9/16 of the multiply-adds), 1 for 4, 6, 10… (3/4), 0 for odd kernels.
+    var levels: Int { Self.levels(kernel) }
+    static func levels(_ K: Int) -> Int { K % 4 == 0 && K >= 8 ? 2 : K % 2 == 0 && K >= 4 ? 1 : 0 }
+
+    /// The weights as the kernels read them. The kernel `W [outputs, inputs, K]` is first split
+    /// `levels` times into its even taps `H₀`, odd taps `H₁` and their sum `H₀ + H₁` (depth first),
+    /// then each piece is stored for the register blocks: for each block of 8 outputs, the taps
+    /// `(input, k)` in order with the block's 8 weights side by side (one 32-byte line per tap, the
+    /// block's few KB staying in L1 while it sweeps the positions), then each remaining output's
+    /// taps. From `W [C_out, C_in, K]`; with `transposedFlipped`, those of the input gradient
+    /// (outputs `ci`, inputs `co`, tap `k` holding `W[co, ci, K−1−k]`).
     static func arrangedWeights(_ w: [Float], cout: Int, cin: Int, kernel K: Int, transposedFlipped: Bool) -> [Float] {
-        let outputs = transposedFlipped ? cin : cout, inputs = transposedFlipped ? cout : cin, taps = inputs * K
-        let full = outputs / 8 * 8
-        return [Float](unsafeUninitializedCapacity: w.count) { out, n in
-            n = w.count
-            w.withUnsafeBufferPointer { w in
-                let w = w.baseAddress!, out = out.baseAddress!
-                // output o's weight at tap (a, k): W[o, a, k], or W[a, o, K − 1 − k] transposed
-                @inline(__always) func weight(_ o: Int, _ a: Int, _ k: Int) -> Float {
-                    transposedFlipped ? w[(a &* cin &+ o) &* K &+ (K &- 1 &- k)] : w[(o &* cin &+ a) &* K &+ k]
+        let outputs = transposedFlipped ? cin : cout, inputs = transposedFlipped ? cout : cin, rows = outputs * inputs
+        let levels = levels(K), leafTaps = K >> levels
+        var pieceCount = 1
+        for _ in 0..<levels { pieceCount *= 3 }
+        let size = pieceCount * rows * leafTaps, full = outputs / 8 * 8, stride = inputs * leafTaps
+        // the pieces of each level in `work`, one level after the other (level ℓ: 3^ℓ pieces of
+        // K >> ℓ taps, (3/2)^ℓ · w.count floats)
+        var work = [Float](repeating: 0, count: 5 * w.count)
+        return [Float](unsafeUninitializedCapacity: size) { out, n in
+            n = size
+            work.withUnsafeMutableBufferPointer { work in
+                var current = work.baseAddress!, next = current + w.count
+                w.withUnsafeBufferPointer { w in
+                    for o in 0..<outputs { for a in 0..<inputs { for k in 0..<K {
+                        current[(o &* inputs &+ a) &* K &+ k] = transposedFlipped ? w[(a &* cin &+ o) &* K &+ (K &- 1 &- k)]
+                            : w[(o &* cin &+ a) &* K &+ k]
+                    } } }
                 }
-                for o in 0..<outputs {
-                    // groups of 8 outputs side by side at each tap; then each remaining output's taps
-                    let (base, step) = o < full ? ((o &- o % 8) &* taps &+ o % 8, 8) : (full &* taps &+ (o &- full) &* taps, 1)
-                    var d = out + base
-                    for a in 0..<inputs {
-                        for k in 0..<K {
-                            d.pointee = weight(o, a, k)
-                            d += step
+                var taps = K, pieces = 1
+                for _ in 0..<levels {
+                    let half = taps / 2
+                    for piece in 0..<pieces {
+                        let p = current + piece * rows * taps
+                        let even = next + 3 * piece * rows * half, odd = even + rows * half, sum = odd + rows * half
+                        for r in 0..<rows {
+                            for j in 0..<half {
+                                let e = p[r &* taps &+ 2 &* j], o = p[r &* taps &+ 2 &* j &+ 1]
+                                even[r &* half &+ j] = e
+                                odd[r &* half &+ j] = o
+                                sum[r &* half &+ j] = e + o
+                            }
                         }
+                    }
+                    current = next
+                    next += 3 * pieces * rows * half
+                    taps = half
+                    pieces *= 3
+                }
+                for piece in 0..<pieceCount {
+                    let p = current + piece * rows * leafTaps, d = out.baseAddress! + piece * rows * leafTaps
+                    for o in 0..<outputs {
+                        // groups of 8 outputs side by side at each tap; then each remaining output's taps
+                        let (base, step) = o < full ? ((o &- o % 8) &* stride &+ o % 8, 8) : (full &* stride &+ (o &- full) &* stride, 1)
+                        for t in 0..<stride { d[base &+ t &* step] = p[o &* stride &+ t] }
                     }
                 }
             }
@@ -66,18 +102,36 @@ struct DirectConvolution {
 
     /// Samples per chunk: the rows and the outputs of a chunk within about 1 MB.
     func samplesPerChunk(upTo n: Int) -> Int {
-        Swift.max(1, Swift.min(n, (1 << 18) / Swift.max((cin + cout) * sampleStride, 1)))
+        Swift.max(1, Swift.min(n, (1 << 15) / Swift.max((cin + cout) * sampleStride, 1)))
     }
 
     /// Floats of scratch a chunk of `nb` samples needs: (rows, outputs or output-gradient rows).
     func scratch(samples nb: Int) -> (row: Int, out: Int) {
-        (cin * rowStride(nb), cout * roundedPositions(nb))
+        (cin * rowStride(nb), cout * roundedPositions(nb) + splitScratch(positions: usedPositions(nb), taps: kernel, levels: levels))
     }
 
     /// Floats between the rows of two input channels: every entry a kernel reads (`Z − pl` before
-    /// the first position, `K − 1` after the last, and up to 7 more that the weight gradient's
+    /// the first position, then what the outputs read, and up to 7 more that the weight gradient's
     /// 8-tap vectors read past the last tap).
-    func rowStride(_ nb: Int) -> Int { (gap - padLeft + roundedPositions(nb) + kernel - 1 + 7 + 15) / 16 * 16 }
+    func rowStride(_ nb: Int) -> Int {
+        let read = Swift.max(Self.readLength(positions: usedPositions(nb), taps: kernel, levels: levels), roundedPositions(nb) + kernel - 1)
+        return (gap - padLeft + read + 7 + 15) / 16 * 16
+    }
+
+    /// Entries of each input row that ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:)``
+    /// reads for `n` outputs: the whole vectors of outputs plus `K − 1` without a split; with one,
+    /// the `2c + 1` entries whose even, odd and summed halves give the `c` entries of each piece.
+    static func readLength(positions n: Int, taps K: Int, levels: Int) -> Int {
+        levels == 0 ? (n + 15) / 16 * 16 + K - 1 : 2 * readLength(positions: n / 2 + 1, taps: K / 2, levels: levels - 1) + 1
+    }
+
+    /// Floats of scratch the split needs below `n` outputs: one set of half rows at a time, the
+    /// three half outputs, and what the next level needs.
+    func splitScratch(positions n: Int, taps K: Int, levels: Int) -> Int {
+        guard levels > 0 else { return 0 }
+        let h = n / 2 + 1, c = Self.readLength(positions: h, taps: K / 2, levels: levels - 1)
+        return cin * ((c + 15) / 16 * 16) + 3 * cout * ((h + 15) / 16 * 16) + splitScratch(positions: h, taps: K / 2, levels: levels - 1)
+    }
 
     /// Positions of the outputs of `nb` samples (those between samples included).
     func usedPositions(_ nb: Int) -> Int { (nb - 1) * sampleStride + outLength }
@@ -92,49 +146,8 @@ struct DirectConvolution {
              into y: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let S = sampleStride, P = roundedPositions(nb)
         let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
-        let first = UnsafePointer(row + gap - padLeft)   // the entry position 0 reads at tap 0
-        let taps = cin * kernel
-        // K as a constant for the common kernel sizes (Etna's 8), so that the tap loop unrolls
-        @inline(__always) func blocks(_ K: Int) {
-            let W = V.scalarCount
-            var co = 0
-            while co + 8 <= cout {
-                let wb = wT + co * taps
-                // the group's 8 channels in sub-blocks of blockChannels, each sweeping the positions
-                // three vectors at a time (P is a whole number of 16-float vectors)
-                var c = 0
-                while c < 8 {
-                    let o = out + (co + c) * P
-                    var p = 0
-                    while p < P {
-                        let nv = Swift.min(3, (P - p) / W)
-                        switch nv {
-                        case 3: Self.block(vectors: 3, first + p, rowStride: rowStride, weights: wb + c, cin: cin, kernel: K,
-                                           out: o + p, outStride: P)
-                        case 2: Self.block(vectors: 2, first + p, rowStride: rowStride, weights: wb + c, cin: cin, kernel: K,
-                                           out: o + p, outStride: P)
-                        default: Self.block(vectors: 1, first + p, rowStride: rowStride, weights: wb + c, cin: cin, kernel: K,
-                                            out: o + p, outStride: P)
-                        }
-                        p += nv * W
-                    }
-                    c += Self.blockChannels
-                }
-                co += 8
-            }
-        }
-        switch kernel {
-        case 8: blocks(8)
-        case 5: blocks(5)
-        case 3: blocks(3)
-        default: blocks(kernel)
-        }
-        var co = cout / 8 * 8
-        while co < cout {
-            Self.singleChannel(first, positions: P, rowStride: rowStride, weights: wT + co * taps, cin: cin, kernel: kernel,
-                               out: out + co * P)
-            co += 1
-        }
+        convolve(row + gap - padLeft, rowStride: rowStride, positions: usedPositions(nb), weights: wT, taps: kernel,
+                 levels: levels, out: out, outStride: P, scratch: out + cout * P)
         // keep the outputs of each sample, dropping the positions between samples
         for j in 0..<nb {
             for c in 0..<cout {
@@ -149,16 +162,149 @@ struct DirectConvolution {
         }
     }
 
+    /// `out[o·outStride + q] = Σ_i Σ_k W[o, i, k] · x[i·rowStride + q + k]` for `q < n` (and up to the
+    /// next whole vector), `W` being `weights` as ``arrangedWeights(_:cout:cin:kernel:transposedFlipped:)``
+    /// stores them.
+    ///
+    /// With `levels > 0`, the fast FIR split (Mou & Duhamel 1991; Parhi, *VLSI Digital Signal
+    /// Processing Systems*, §9.2 — Karatsuba's trick on the taps): with the even and odd entries of
+    /// the rows `X₀[m] = x[2m]`, `X₁[m] = x[2m + 1]` and the even and odd taps `H₀`, `H₁`,
+    /// `P = H₀ ⋆ X₀`, `Q = H₁ ⋆ X₁` and `R = (H₀ + H₁) ⋆ (X₁ + X₀[· + 1])` give
+    /// `out[2m] = P[m] + Q[m]` and `out[2m + 1] = R[m] − P[m + 1] − Q[m]`: three convolutions of
+    /// half the taps on half the positions instead of one (3/4 of the multiply-adds; each of them
+    /// split again at the next level). Only sums and differences are added, so the rounding stays
+    /// that of a direct sum to within a few units in the last place.
+    func convolve(_ x: UnsafePointer<Float>, rowStride: Int, positions n: Int, weights w: UnsafePointer<Float>, taps K: Int,
+                  levels: Int, out: UnsafeMutablePointer<Float>, outStride: Int, scratch: UnsafeMutablePointer<Float>) {
+        guard levels > 0 else {
+            leaf(x, rowStride: rowStride, positions: (n + 15) / 16 * 16, weights: w, taps: K, out: out, outStride: outStride)
+            return
+        }
+        let h = n / 2 + 1, half = K / 2
+        let c = Self.readLength(positions: h, taps: half, levels: levels - 1)
+        let childStride = (c + 15) / 16 * 16, childOut = (h + 15) / 16 * 16
+        let rows = scratch, outs = scratch + cin * childStride, deeper = outs + 3 * cout * childOut
+        var pieceWeights = cout * cin * (K >> levels)
+        for _ in 1..<levels { pieceWeights *= 3 }
+        typealias E = SIMD8<Float>
+        typealias D = SIMD16<Float>
+        let vectorEnd = c / 8 * 8
+        for piece in 0..<3 {
+            for i in 0..<cin {
+                let src = x + i * rowStride, dst = rows + i * childStride
+                var m = 0
+                switch piece {
+                case 0:
+                    while m < vectorEnd { D.load(src + 2 &* m).evenHalf.store(dst + m); m &+= 8 }
+                    while m < c { dst[m] = src[2 &* m]; m &+= 1 }
+                case 1:
+                    while m < vectorEnd { D.load(src + 2 &* m).oddHalf.store(dst + m); m &+= 8 }
+                    while m < c { dst[m] = src[2 &* m &+ 1]; m &+= 1 }
+                default:
+                    while m < vectorEnd {
+                        (D.load(src + 2 &* m).oddHalf + D.load(src + (2 &* m &+ 2)).evenHalf).store(dst + m)
+                        m &+= 8
+                    }
+                    while m < c { dst[m] = src[2 &* m &+ 1] + src[2 &* m &+ 2]; m &+= 1 }
+                }
+                while m < childStride { dst[m] = 0; m &+= 1 }
+            }
+            convolve(rows, rowStride: childStride, positions: h, weights: w + piece * pieceWeights, taps: half,
+                     levels: levels - 1, out: outs + piece * cout * childOut, outStride: childOut, scratch: deeper)
+        }
+        // out[2m] = P[m] + Q[m], out[2m + 1] = R[m] − P[m + 1] − Q[m], 8 pairs at a time
+        let pairs = n / 2, pairEnd = pairs / 8 * 8
+        for o in 0..<cout {
+            let p = outs + o * childOut, q = outs + (cout + o) * childOut, r = outs + (2 * cout + o) * childOut
+            let d = out + o * outStride
+            var m = 0
+            while m < pairEnd {
+                let pm = E.load(p + m), qm = E.load(q + m)
+                var v = D()
+                v.evenHalf = pm + qm
+                v.oddHalf = E.load(r + m) - E.load(p + (m &+ 1)) - qm
+                v.store(d + 2 &* m)
+                m &+= 8
+            }
+            while m < pairs {
+                d[2 &* m] = p[m] + q[m]
+                d[2 &* m &+ 1] = r[m] - p[m &+ 1] - q[m]
+                m &+= 1
+            }
+            if n % 2 == 1 { d[n - 1] = p[pairs] + q[pairs] }
+        }
+    }
+
+    /// The direct sums of ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:)``
+    /// over `P` positions (a whole number of 16-float vectors).
+    func leaf(_ first: UnsafePointer<Float>, rowStride: Int, positions P: Int, weights wT: UnsafePointer<Float>, taps K: Int,
+              out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let taps = cin * K
+        // K as a constant for the common kernel sizes, so that the tap loop unrolls
+        @inline(__always) func blocks(_ K: Int) {
+            let W = V.scalarCount
+            var co = 0
+            while co + 8 <= cout {
+                let wb = wT + co * taps
+                // the group's 8 channels in sub-blocks of blockChannels, each sweeping the positions
+                // three vectors at a time
+                var c = 0
+                while c < 8 {
+                    let o = out + (co + c) * outStride
+                    var p = 0
+                    while p < P {
+                        let nv = Swift.min(3, (P - p) / W)
+                        switch nv {
+                        case 3: Self.block(vectors: 3, first + p, rowStride: rowStride, weights: wb + c, cin: cin, kernel: K,
+                                           out: o + p, outStride: outStride)
+                        case 2: Self.block(vectors: 2, first + p, rowStride: rowStride, weights: wb + c, cin: cin, kernel: K,
+                                           out: o + p, outStride: outStride)
+                        default: Self.block(vectors: 1, first + p, rowStride: rowStride, weights: wb + c, cin: cin, kernel: K,
+                                            out: o + p, outStride: outStride)
+                        }
+                        p += nv * W
+                    }
+                    c += Self.blockChannels
+                }
+                co += 8
+            }
+        }
+        switch K {
+        case 8: blocks(8)
+        case 5: blocks(5)
+        case 4: blocks(4)
+        case 3: blocks(3)
+        case 2: blocks(2)
+        default: blocks(K)
+        }
+        var co = cout / 8 * 8
+        while co < cout {
+            Self.singleChannel(first, positions: P, rowStride: rowStride, weights: wT + co * taps, cin: cin, kernel: K,
+                               out: out + co * outStride)
+            co += 1
+        }
+    }
+
     /// Adds the weight gradient of the samples `b0 ..< b0 + nb` to `dw` (`[C_out, C_in, K]`):
     /// `dW[co, ci, k] += Σ_q gcat[co, q] · xcat[ci, Z − pl + q + k]`, with `gcat` the output
     /// gradient laid out as the outputs of ``run(_:b0:nb:weights:bias:into:row:out:)`` (zeros
     /// between samples). `rowsReady`: `row` still holds the rows the forward pass built for these
     /// samples.
+    ///
+    /// With `sparse` (an output gradient mostly zeros, as below a max pooling: one entry in three
+    /// at most, fewer after a ReLU), only the non-zero entries are visited: for each output
+    /// channel, each entry's value times the 8 row entries it met, added into a vector over 8 taps
+    /// per input row (16 rows at a time with AVX-512's 32 registers, 12 with AVX2's 16); the
+    /// multiply-adds drop with the density.
     func addWeightGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, b0: Int, nb: Int,
                            into dw: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>,
-                           gcat: UnsafeMutablePointer<Float>, rowsReady: Bool) {
+                           gcat: UnsafeMutablePointer<Float>, rowsReady: Bool, sparse: Bool = false) {
         let S = sampleStride, P = roundedPositions(nb), K = kernel
         let rowStride = rowsReady ? rowStride(nb) : fillRows(x, b0: b0, nb: nb, row: row)
+        if sparse {
+            addSparseWeightGradient(g, b0: b0, nb: nb, into: dw, first: row + gap - padLeft, rowStride: rowStride, scratch: gcat)
+            return
+        }
         for co in 0..<cout {
             let dst = gcat + co * P
             for j in 0..<nb {
@@ -198,6 +344,77 @@ struct DirectConvolution {
                 co += channels
             }
             ci += rows
+        }
+    }
+
+    #if VSSL_BUILT_FOR_AVX512
+    static let sparseRows = 16
+    #else
+    static let sparseRows = 12
+    #endif
+
+    /// The `sparse` path of ``addWeightGradient(_:_:b0:nb:into:row:gcat:rowsReady:sparse:)``;
+    /// `scratch` holds a channel's non-zero entries (2 · nb · L' floats).
+    func addSparseWeightGradient(_ g: UnsafePointer<Float>, b0: Int, nb: Int, into dw: UnsafeMutablePointer<Float>,
+                                 first: UnsafeMutablePointer<Float>, rowStride: Int, scratch: UnsafeMutablePointer<Float>) {
+        typealias T = SIMD8<Float>
+        let S = sampleStride, K = kernel, L = outLength
+        let values = scratch, positions = UnsafeMutableRawPointer(scratch + nb * L).assumingMemoryBound(to: Int32.self)
+        for co in 0..<cout {
+            // the channel's non-zero entries, in position order (no branches: every entry is
+            // written, the count moves on past the non-zero ones)
+            var count = 0
+            for j in 0..<nb {
+                var src = g + ((b0 + j) * cout + co) * L
+                var q = Int32(truncatingIfNeeded: j &* S)
+                for _ in 0..<L {
+                    let v = src.pointee
+                    values[count] = v
+                    positions[count] = q
+                    count &+= v != 0 ? 1 : 0
+                    src += 1
+                    q &+= 1
+                }
+            }
+            if count == 0 { continue }
+            var k0 = 0
+            while k0 < K {
+                let taps = Swift.min(8, K - k0)
+                var ci = 0
+                while ci < cin {
+                    let rows = Swift.min(Self.sparseRows, cin - ci)
+                    let x = UnsafePointer(first + ci * rowStride + k0)
+                    let d = dw + (co * cin + ci) * K + k0
+                    @inline(__always) func block(_ nr: Int) {
+                        var a = (T(), T(), T(), T(), T(), T(), T(), T(), T(), T(), T(), T(), T(), T(), T(), T())
+                        for e in 0..<count {
+                            let v = T(repeating: values[e]), xp = x + Int(positions[e])
+                            @inline(__always) func fma(_ r: Int, _ acc: inout T) {
+                                if r < nr { acc = acc.addingProduct(T.load(xp + r * rowStride), v) }
+                            }
+                            fma(0, &a.0); fma(1, &a.1); fma(2, &a.2); fma(3, &a.3)
+                            fma(4, &a.4); fma(5, &a.5); fma(6, &a.6); fma(7, &a.7)
+                            fma(8, &a.8); fma(9, &a.9); fma(10, &a.10); fma(11, &a.11)
+                            fma(12, &a.12); fma(13, &a.13); fma(14, &a.14); fma(15, &a.15)
+                        }
+                        @inline(__always) func add(_ r: Int, _ acc: T) {
+                            guard r < nr else { return }
+                            let o = d + r * K
+                            if taps == 8 { (T.load(o) + acc).store(o) } else { for k in 0..<taps { o[k] += acc[k] } }
+                        }
+                        add(0, a.0); add(1, a.1); add(2, a.2); add(3, a.3); add(4, a.4); add(5, a.5); add(6, a.6); add(7, a.7)
+                        add(8, a.8); add(9, a.9); add(10, a.10); add(11, a.11); add(12, a.12); add(13, a.13); add(14, a.14); add(15, a.15)
+                    }
+                    switch rows {
+                    case Self.sparseRows: block(Self.sparseRows)
+                    case 8: block(8)
+                    case 4: block(4)
+                    default: block(rows)
+                    }
+                    ci += rows
+                }
+                k0 += 8
+            }
         }
     }
 
