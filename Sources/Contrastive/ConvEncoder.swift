@@ -113,12 +113,14 @@ public final class ConvEncoder: Module {
             case .same: pad = .same
             case .explicit(let q): pad = .symmetric(q)
             }
-            h = tape.conv1d(h, weight: b.weight.variable(on: tape), bias: b.bias?.variable(on: tape), padding: pad)
             switch config.style {
             case .paper:
-                h = tape.maxPool1d(h, kernel: c.poolKernel, stride: c.poolStride, padding: c.poolPadding, relu: i < n - 1)
+                h = tape.conv1dMaxPool(h, weight: b.weight.variable(on: tape), bias: b.bias?.variable(on: tape), padding: pad,
+                                       poolKernel: c.poolKernel, poolStride: c.poolStride, poolPadding: c.poolPadding,
+                                       relu: i < n - 1)
                 h = tape.dropout(h, p: p, training: isTraining, using: &generator)
             case .tstcc:
+                h = tape.conv1d(h, weight: b.weight.variable(on: tape), bias: b.bias?.variable(on: tape), padding: pad)
                 h = b.norm!.normalize(h, training: isTraining, on: tape)
                 h = tape.maxPool1d(tape.relu(h), kernel: c.poolKernel, stride: c.poolStride, padding: c.poolPadding)
                 if i == 0 { h = tape.dropout(h, p: p, training: isTraining, using: &generator) }

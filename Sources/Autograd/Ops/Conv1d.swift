@@ -154,6 +154,15 @@ func forEachChunk(of share: Range<Int>, size: Int, _ body: (_ b0: Int, _ nb: Int
     }
 }
 
+/// `p[0..<count] += value`, 16 at a time.
+func addScalar(_ value: Float, to p: UnsafeMutablePointer<Float>, count: Int) {
+    typealias V = SIMD16<Float>
+    let v = V(repeating: value)
+    var i = 0
+    while i + 16 <= count { (V.load(p + i) + v).store(p + i); i &+= 16 }
+    while i < count { p[i] += value; i &+= 1 }
+}
+
 /// The number of non-zero entries (16 at a time).
 func nonZeroCount(_ v: UnsafeBufferPointer<Float>) -> Int {
     typealias V = SIMD16<Float>
@@ -208,6 +217,37 @@ extension Tape {
     /// gradient is skipped when `x` needs none (the first layer).
     public func conv1d(_ x: Variable, weight: Variable, bias: Variable? = nil, stride: Int = 1,
                        padding: Conv1dPadding = .valid, dilation: Int = 1) -> Variable {
+        _conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, pool: nil)
+    }
+
+    /// `maxPool1d(conv1d(x, weight:bias:padding:), kernel: poolKernel, stride: poolStride,
+    /// padding: poolPadding, relu: relu)` in one operation (the paper's encoder block), with the
+    /// same values and gradients. Where the convolution takes the ``DirectConvolution`` path
+    /// (Etna's blocks), each chunk of samples is pooled while its convolution outputs are still
+    /// in cache and the full-length outputs are never stored; elsewhere it is the two operations.
+    public func conv1dMaxPool(_ x: Variable, weight: Variable, bias: Variable? = nil, padding: Conv1dPadding = .valid,
+                              poolKernel: Int, poolStride: Int? = nil, poolPadding: Int = 0, relu: Bool = false) -> Variable {
+        _conv1d(x, weight: weight, bias: bias, stride: 1, padding: padding, dilation: 1,
+                pool: (poolKernel, poolStride ?? poolKernel, poolPadding, relu))
+    }
+
+    func _conv1d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int, padding: Conv1dPadding, dilation: Int,
+                 pool poolSetting: (kernel: Int, stride: Int, padding: Int, relu: Bool)?) -> Variable {
+        if let p = poolSetting {
+            let unfused = { self.maxPool1d(self._conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding,
+                                                        dilation: dilation, pool: nil),
+                                           kernel: p.kernel, stride: p.stride, padding: p.padding, relu: p.relu) }
+            guard x.shape.count == 3 && weight.shape.count == 3 else { return unfused() }
+            let (L, K) = (x.shape[2], weight.shape[2])
+            let (pl, pr) = padding.amounts(kernel: K, dilation: dilation)
+            let lout = L + pl + pr - K + 1
+            let direct = stride == 1 && dilation == 1 && lout >= 1 && convolutionAlgorithm != .im2col
+                && (convolutionAlgorithm == .direct || (convolutionAlgorithm != .tiledDFT && Swift.max(lout, L) < 256
+                    && TiledDFTConvolution.plan(cin: x.shape[1], cout: weight.shape[0], length: L, kernel: K, padLeft: pl,
+                                                outLength: lout, whenCheaper: true) == nil))
+            guard direct, p.kernel >= 1, p.stride >= 1, p.padding >= 0, p.padding <= p.kernel / 2,
+                  lout + 2 * p.padding >= p.kernel else { return unfused() }
+        }
         check(x.shape.count == 3 && weight.shape.count == 3 && x.shape[1] == weight.shape[1],
               "conv1d: input \(x.shape) and weight \(weight.shape) do not match ([B, C_in, L] and [C_out, C_in, K])")
         check(stride >= 1 && dilation >= 1, "conv1d: stride \(stride) and dilation \(dilation) must be ≥ 1")
@@ -268,7 +308,12 @@ extension Tape {
         var keptRows = [Float](unsafeUninitializedCapacity: keepRows ? workers * chunksPerWorker * scratchF.row : 0) { _, n in
             n = keepRows ? workers * chunksPerWorker * scratchF.row : 0
         }
-        let y = Tensor(shape: [B, cout, lout]) { yo in
+        // The fused pooling (direct path only): pooled outputs [B, C_out, L_p] and, for backward,
+        // the position of each window's maximum.
+        let pool = poolSetting.map { MaxPoolRows(length: lout, kernel: $0.kernel, stride: $0.stride, padding: $0.padding, relu: $0.relu) }
+        let keepArgmax = pool != nil && isRecording && (needX || needW || needB)
+        var argmax = [Int32](repeating: 0, count: keepArgmax ? B * cout * pool!.outLength : 0)
+        let y = Tensor(shape: [B, cout, pool?.outLength ?? lout]) { yo in
             let buffers = (0..<workers).map { p in
                 (ws.buffer(4 * p, count: colsCount), ws.buffer(4 * p + 1, count: Swift.max(cout * subF * lout, scratchF.out)))
             }
@@ -280,16 +325,21 @@ extension Tape {
                     biasScalars.withUnsafeBufferPointer { pbias in
                       arranged.withUnsafeBufferPointer { pa in
                       keptRows.withUnsafeMutableBufferPointer { pk in
+                      argmax.withUnsafeMutableBufferPointer { pam in
                         let bp = bv == nil ? nil : pbias.baseAddress
+                        let am = keepArgmax ? pam.baseAddress : nil
                         withBatchWorkers(workers) { p in
                             let (cols, y2) = buffers[p]
                             let share = Parallel.range(chunk: p, of: workers, count: B)
                             if let direct {
+                                let poolScratch = pool?.allocateScratch()
+                                defer { poolScratch?.deallocate() }
                                 forEachChunk(of: share, size: chunkF) { b0, nb in
                                     let m = (b0 - share.lowerBound) / chunkF
                                     let row = keepRows ? pk.baseAddress! + (p * chunksPerWorker + m) * scratchF.row : cols
                                     direct.run(px.baseAddress!, b0: b0, nb: nb, weights: pa.baseAddress!, bias: bp,
-                                               into: yo.baseAddress!, row: row, out: y2)
+                                               into: yo.baseAddress!, row: row, out: y2,
+                                               pool: pool.map { ($0, am, poolScratch!) })
                                 }
                                 return
                             }
@@ -313,6 +363,7 @@ extension Tape {
                         }
                       }
                       }
+                      }
                     }
                 }
             }
@@ -321,7 +372,24 @@ extension Tape {
         var inputs = [x, weight]
         if let bias { inputs.append(bias) }
         let forwardRows = keptRows
-        return record(y, inputs) { g in
+        return record(y, inputs) { gOut in
+            // with the pooling: the gradient of the convolution outputs, as maxPool1d's backward
+            var g = gOut
+            if let pool {
+                g = Tensor(shape: [B, cout, lout]) { go in
+                    gOut.withUnsafeBufferPointer { pg in
+                        y.withUnsafeBufferPointer { py in
+                            argmax.withUnsafeBufferPointer { pa in
+                                let go = go.baseAddress!, pg = pg.baseAddress!, py = py.baseAddress!, pa = pa.baseAddress!
+                                let lp = pool.outLength
+                                Parallel.forRanges(B * cout, minChunk: 16) { rr in
+                                    for r in rr { pool.backward(pg + r * lp, output: py + r * lp, argmax: pa + r * lp, into: go + r * lout) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             var dx: Tensor? = nil
             var dw: Tensor? = nil
             let db: Tensor? = needB ? channelSums(g) : nil                          // [C_out]

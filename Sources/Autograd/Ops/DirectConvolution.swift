@@ -142,12 +142,28 @@ struct DirectConvolution {
     /// `y[b0 + j, co, t] = Σ W·x (+ bias[co])` for the samples `b0 ..< b0 + nb` of `x` (NCL).
     /// The padded rows are built in `row`, where ``addWeightGradient(_:_:b0:nb:into:row:gcat:rowsReady:)``
     /// can use them again.
+    ///
+    /// With `pool`, `y` receives each output row max-pooled (`[B, C_out, L_p]`) and `argmax` (when
+    /// given) the positions of the maxima, as ``Tape/maxPool1d(_:kernel:stride:padding:relu:)``
+    /// would from the outputs (the bias is added first, so that ties resolve as there).
     func run(_ x: UnsafePointer<Float>, b0: Int, nb: Int, weights wT: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-             into y: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+             into y: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+             pool: (rows: MaxPoolRows, argmax: UnsafeMutablePointer<Int32>?, scratch: UnsafeMutableRawPointer)? = nil) {
         let S = sampleStride, P = roundedPositions(nb)
         let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
         convolve(row + gap - padLeft, rowStride: rowStride, positions: usedPositions(nb), weights: wT, taps: kernel,
                  levels: levels, out: out, outStride: P, scratch: out + cout * P)
+        if let pool {
+            let lp = pool.rows.outLength
+            for j in 0..<nb {
+                for c in 0..<cout {
+                    let at = ((b0 + j) * cout + c) * lp, src = out + c * P + j * S
+                    if let bias { addScalar(bias[c], to: src, count: outLength) }
+                    pool.rows.forward(src, into: y + at, argmax: pool.argmax.map { $0 + at }, scratch: pool.scratch)
+                }
+            }
+            return
+        }
         // keep the outputs of each sample, dropping the positions between samples
         for j in 0..<nb {
             for c in 0..<cout {

@@ -23,11 +23,9 @@ extension Tape {
         let (B, C, L) = (x.shape[0], x.shape[1], x.shape[2])
         check(L + 2 * padding >= kernel,
               "maxPool1d: padded length \(L + 2 * padding) of input \(x.shape) is shorter than kernel \(kernel)")
-        let lout = (L + 2 * padding - kernel) / s + 1
         let rows = B * C
-        // Outputs whose window lies wholly inside the row: t in inner (no clamping needed).
-        let innerStart = Swift.min(lout, (padding + s - 1) / s)
-        let innerEnd = Swift.max(innerStart, Swift.min(lout, L + padding >= kernel ? (L + padding - kernel) / s + 1 : 0))
+        let pool = MaxPoolRows(length: L, kernel: kernel, stride: s, padding: padding, relu: relu)
+        let lout = pool.outLength
         // argmax[row, t] = input position of the window maximum (Int32), kept only for backward
         let keepIndex = isRecording && x.requiresGradient
         var argmax = [Int32](repeating: 0, count: keepIndex ? rows * lout : 0)
@@ -38,104 +36,10 @@ extension Tape {
                     // an empty array may still hand out a (shared, read-only) base address
                     let px = px.baseAddress!, yo = yo.baseAddress!, pa = keepIndex ? pa.baseAddress : nil
                     Parallel.forRanges(rows, minChunk: 16) { rr in
-                        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 8 * (L + 8), alignment: 64)
+                        let scratch = pool.allocateScratch()
                         defer { scratch.deallocate() }
-                        let scratchBest = scratch.bindMemory(to: Float.self, capacity: L + 8)
-                        let scratchIndex = (scratch + 4 * (L + 8)).bindMemory(to: Int32.self, capacity: L + 8)
                         for r in rr {
-                            let src = px + r &* L, dst = yo + r &* lout, am = pa.map { $0 + r &* lout }
-                            // One window lo..<hi (the −∞ padding never wins): one pass of selects
-                            // (no branches to mispredict); strict > keeps the first index holding
-                            // the maximum, as PyTorch. A NaN (or ∞ − ∞) makes the sum NaN: the
-                            // output is then the window's first NaN, as in PyTorch.
-                            @inline(__always) func pool(_ t: Int, _ lo: Int, _ hi: Int) {
-                                let w = src + lo, n = hi &- lo
-                                var best = w[0], check = w[0], bi = 0
-                                var i = 1
-                                while i < n {
-                                    let v = w[i]
-                                    let wins = v > best
-                                    best = wins ? v : best
-                                    bi = wins ? i : bi
-                                    check += v
-                                    i &+= 1
-                                }
-                                if check.isNaN, let k = (0..<n).first(where: { w[$0].isNaN }) { best = w[k]; bi = k }
-                                dst[t] = relu ? (best > 0 ? best : 0) : best
-                                if let am { am[t] = Int32(truncatingIfNeeded: bi &+ lo) }
-                            }
-                            // windows at the row's ends, clamped to it
-                            @inline(__always) func poolClamped(_ ts: Range<Int>) {
-                                for t in ts {
-                                    let start = t &* s &- padding
-                                    pool(t, Swift.max(start, 0), Swift.min(start &+ kernel, L))
-                                }
-                            }
-                            poolClamped(0..<innerStart)
-                            // inner windows; the common sizes as constants, so that the window
-                            // loop unrolls (Etna's pools are 3 wide)
-                            @inline(__always) func inner(_ width: Int) {
-                                var lo = innerStart &* s &- padding
-                                var t = innerStart
-                                // vectors of 8 window starts, every start (not only every s-th) in
-                                // one pass of loads and selects, the outputs then picked out; a
-                                // NaN anywhere leaves those windows to the scalar pass
-                                let span = innerEnd > innerStart ? (innerEnd &- innerStart &- 1) &* s &+ 1 : 0
-                                if span >= 8 {
-                                    typealias V = SIMD8<Float>
-                                    let w = src + lo, vectorEnd = span / 8 * 8
-                                    var nan = SIMDMask<SIMD8<Int32>>()
-                                    // (the positions of the maxima only where backward needs them)
-                                    @inline(__always) func scan(_ withIndex: Bool) {
-                                        var base = 0
-                                        while base < vectorEnd {
-                                            var best = V.load(w + base), bi = SIMD8<Int32>(), check = best
-                                            for j in 1..<width {
-                                                let v = V.load(w + (base &+ j))
-                                                let wins = v .> best
-                                                best.replace(with: v, where: wins)
-                                                if withIndex { bi.replace(with: Int32(truncatingIfNeeded: j), where: wins) }
-                                                check += v
-                                            }
-                                            nan .|= check .!= check
-                                            best.store(scratchBest + base)
-                                            if withIndex {
-                                                UnsafeMutableRawPointer(scratchIndex + base).storeBytes(of: bi, as: SIMD8<Int32>.self)
-                                            }
-                                            base &+= 8
-                                        }
-                                    }
-                                    if am != nil { scan(true) } else { scan(false) }
-                                    if !any(nan) {
-                                        let picked = (vectorEnd &+ s &- 1) / s
-                                        let d = dst + t, first = Int32(truncatingIfNeeded: lo)
-                                        @inline(__always) func pick(_ relu: Bool) {
-                                            for n in 0..<picked { let b = scratchBest[n &* s]; d[n] = relu ? (b > 0 ? b : 0) : b }
-                                        }
-                                        if relu { pick(true) } else { pick(false) }
-                                        if let am {
-                                            let a = am + t
-                                            for n in 0..<picked {
-                                                a[n] = scratchIndex[n &* s] &+ first &+ Int32(truncatingIfNeeded: n &* s)
-                                            }
-                                        }
-                                        t &+= picked
-                                        lo &+= picked &* s
-                                    }
-                                }
-                                while t < innerEnd {
-                                    pool(t, lo, lo &+ width)
-                                    lo &+= s
-                                    t &+= 1
-                                }
-                            }
-                            switch kernel {
-                            case 2: inner(2)
-                            case 3: inner(3)
-                            case 4: inner(4)
-                            default: inner(kernel)
-                            }
-                            poolClamped(innerEnd..<lout)
+                            pool.forward(px + r &* L, into: yo + r &* lout, argmax: pa.map { $0 + r &* lout }, scratch: scratch)
                         }
                     }
                 }
@@ -150,16 +54,7 @@ extension Tape {
                             let dxo = dxo.baseAddress!, pg = pg.baseAddress!, py = py.baseAddress!, pa = pa.baseAddress!
                             Parallel.forRanges(rows, minChunk: 16) { rr in
                                 for r in rr {
-                                    let d = dxo + r * L, gr = pg + r * lout, am = pa + r * lout, yr = py + r * lout
-                                    fillZeros(d, count: L)
-                                    // no branch on the sign (half the outputs are zero, unpredictably);
-                                    // windows that do not overlap never share a maximum, so their
-                                    // gradients are stored, not added (no load waiting on the store before)
-                                    if s >= kernel {
-                                        for t in 0..<lout { d[Int(am[t])] = relu && !(yr[t] > 0) ? 0 : gr[t] }
-                                    } else {
-                                        for t in 0..<lout { d[Int(am[t])] += relu && !(yr[t] > 0) ? 0 : gr[t] }
-                                    }
+                                    pool.backward(pg + r * lout, output: py + r * lout, argmax: pa + r * lout, into: dxo + r * L)
                                 }
                             }
                         }
@@ -171,3 +66,141 @@ extension Tape {
     }
 }
 
+/// The row kernels of a 1-D max pooling (floor mode, −∞ padding, optional ReLU after), shared
+/// by ``Tape/maxPool1d(_:kernel:stride:padding:relu:)`` and the pooling stage of the fused
+/// convolution (``Tape/conv1dMaxPool(_:weight:bias:padding:poolKernel:poolStride:poolPadding:relu:)``).
+struct MaxPoolRows: Sendable {
+    let length, kernel, stride, padding, outLength: Int
+    let relu: Bool
+    /// Outputs whose window lies wholly inside the row: `innerStart ..< innerEnd` (no clamping).
+    let innerStart, innerEnd: Int
+
+    init(length L: Int, kernel: Int, stride s: Int, padding: Int, relu: Bool) {
+        (length, self.kernel, stride, self.padding, self.relu) = (L, kernel, s, padding, relu)
+        outLength = (L + 2 * padding - kernel) / s + 1
+        innerStart = Swift.min(outLength, (padding + s - 1) / s)
+        innerEnd = Swift.max(innerStart, Swift.min(outLength, L + padding >= kernel ? (L + padding - kernel) / s + 1 : 0))
+    }
+
+    /// Scratch for ``forward(_:into:argmax:scratch:)`` (the caller deallocates it).
+    func allocateScratch() -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer.allocate(byteCount: 8 * (length + 8), alignment: 64)
+    }
+
+    /// `dst[t] = max over window t of src` (then ReLU if asked), and the position of the (first)
+    /// maximum in `argmax` when given.
+    @inline(__always)
+    func forward(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, argmax am: UnsafeMutablePointer<Int32>?,
+                 scratch: UnsafeMutableRawPointer) {
+        let L = length, s = stride, kernel = self.kernel, padding = self.padding, relu = self.relu
+        let scratchBest = scratch.bindMemory(to: Float.self, capacity: L + 8)
+        let scratchIndex = (scratch + 4 * (L + 8)).bindMemory(to: Int32.self, capacity: L + 8)
+        @inline(__always) func finish(_ v: Float) -> Float { relu ? (v > 0 ? v : 0) : v }
+        // One window lo..<hi (the −∞ padding never wins): one pass of selects
+        // (no branches to mispredict); strict > keeps the first index holding
+        // the maximum, as PyTorch. A NaN (or ∞ − ∞) makes the sum NaN: the
+        // output is then the window's first NaN, as in PyTorch.
+        @inline(__always) func pool(_ t: Int, _ lo: Int, _ hi: Int) {
+            let w = src + lo, n = hi &- lo
+            var best = w[0], check = w[0], bi = 0
+            var i = 1
+            while i < n {
+                let v = w[i]
+                let wins = v > best
+                best = wins ? v : best
+                bi = wins ? i : bi
+                check += v
+                i &+= 1
+            }
+            if check.isNaN, let k = (0..<n).first(where: { w[$0].isNaN }) { best = w[k]; bi = k }
+            dst[t] = finish(best)
+            if let am { am[t] = Int32(truncatingIfNeeded: bi &+ lo) }
+        }
+        // windows at the row's ends, clamped to it
+        @inline(__always) func poolClamped(_ ts: Range<Int>) {
+            for t in ts {
+                let start = t &* s &- padding
+                pool(t, Swift.max(start, 0), Swift.min(start &+ kernel, L))
+            }
+        }
+        poolClamped(0..<innerStart)
+        // inner windows; the common sizes as constants, so that the window
+        // loop unrolls (Etna's pools are 3 wide)
+        @inline(__always) func inner(_ width: Int) {
+            var lo = innerStart &* s &- padding
+            var t = innerStart
+            // vectors of 8 window starts, every start (not only every s-th) in
+            // one pass of loads and selects, the outputs then picked out; a
+            // NaN anywhere leaves those windows to the scalar pass
+            let span = innerEnd > innerStart ? (innerEnd &- innerStart &- 1) &* s &+ 1 : 0
+            if span >= 8 {
+                typealias V = SIMD8<Float>
+                let w = src + lo, vectorEnd = span / 8 * 8
+                var nan = SIMDMask<SIMD8<Int32>>()
+                // (the positions of the maxima only where backward needs them)
+                @inline(__always) func scan(_ withIndex: Bool) {
+                    var base = 0
+                    while base < vectorEnd {
+                        var best = V.load(w + base), bi = SIMD8<Int32>(), check = best
+                        for j in 1..<width {
+                            let v = V.load(w + (base &+ j))
+                            let wins = v .> best
+                            best.replace(with: v, where: wins)
+                            if withIndex { bi.replace(with: Int32(truncatingIfNeeded: j), where: wins) }
+                            check += v
+                        }
+                        nan .|= check .!= check
+                        best.store(scratchBest + base)
+                        if withIndex {
+                            UnsafeMutableRawPointer(scratchIndex + base).storeBytes(of: bi, as: SIMD8<Int32>.self)
+                        }
+                        base &+= 8
+                    }
+                }
+                if am != nil { scan(true) } else { scan(false) }
+                if !any(nan) {
+                    let picked = (vectorEnd &+ s &- 1) / s
+                    let d = dst + t, first = Int32(truncatingIfNeeded: lo)
+                    for n in 0..<picked { d[n] = finish(scratchBest[n &* s]) }
+                    if let am {
+                        let a = am + t
+                        for n in 0..<picked {
+                            a[n] = scratchIndex[n &* s] &+ first &+ Int32(truncatingIfNeeded: n &* s)
+                        }
+                    }
+                    t &+= picked
+                    lo &+= picked &* s
+                }
+            }
+            while t < innerEnd {
+                pool(t, lo, lo &+ width)
+                lo &+= s
+                t &+= 1
+            }
+        }
+        switch kernel {
+        case 2: inner(2)
+        case 3: inner(3)
+        case 4: inner(4)
+        default: inner(kernel)
+        }
+        poolClamped(innerEnd..<outLength)
+    }
+
+    /// The input gradient of one row: each output's gradient `g[t]` at the position of its window's
+    /// maximum (with ReLU, only where the output `y[t]` is positive), zeros elsewhere.
+    @inline(__always)
+    func backward(_ g: UnsafePointer<Float>, output y: UnsafePointer<Float>, argmax am: UnsafePointer<Int32>,
+                  into d: UnsafeMutablePointer<Float>) {
+        let relu = self.relu
+        fillZeros(d, count: length)
+        // no branch on the sign (half the outputs are zero, unpredictably);
+        // windows that do not overlap never share a maximum, so their
+        // gradients are stored, not added (no load waiting on the store before)
+        if stride >= kernel {
+            for t in 0..<outLength { d[Int(am[t])] = relu && !(y[t] > 0) ? 0 : g[t] }
+        } else {
+            for t in 0..<outLength { d[Int(am[t])] += relu && !(y[t] > 0) ? 0 : g[t] }
+        }
+    }
+}
