@@ -38,9 +38,13 @@ struct DirectConvolution {
 
     /// Halvings of the kernel by the fast FIR split (see ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:)``):
     /// 2 for kernels of 8, 12, 16… taps (9 products of a quarter of the taps on a quarter of the
-    /// positions: 9/16 of the multiply-adds), 1 for 4, 6, 10… (3/4), 0 for odd kernels.
-    var levels: Int { Self.levels(kernel) }
-    static func levels(_ K: Int) -> Int { K % 4 == 0 && K >= 8 ? 2 : K % 2 == 0 && K >= 4 ? 1 : 0 }
+    /// positions: 9/16 of the multiply-adds), 1 for 4, 6, 10… (3/4), 0 for odd kernels — and 0
+    /// with fewer than 8 inputs, where the multiply-adds saved per output (3.5 per input for 8
+    /// taps) cost less than splitting the rows and recombining the outputs (Etna's first block).
+    var levels: Int { Self.levels(kernel, inputs: cin) }
+    static func levels(_ K: Int, inputs: Int) -> Int {
+        inputs < 8 ? 0 : K % 4 == 0 && K >= 8 ? 2 : K % 2 == 0 && K >= 4 ? 1 : 0
+    }
 
     /// The weights as the kernels read them. The kernel `W [outputs, inputs, K]` is first split
     /// `levels` times into its even taps `H₀`, odd taps `H₁` and their sum `H₀ + H₁` (depth first),
@@ -51,7 +55,7 @@ struct DirectConvolution {
     /// (outputs `ci`, inputs `co`, tap `k` holding `W[co, ci, K−1−k]`).
     static func arrangedWeights(_ w: [Float], cout: Int, cin: Int, kernel K: Int, transposedFlipped: Bool) -> [Float] {
         let outputs = transposedFlipped ? cin : cout, inputs = transposedFlipped ? cout : cin, rows = outputs * inputs
-        let levels = levels(K), leafTaps = K >> levels
+        let levels = levels(K, inputs: inputs), leafTaps = K >> levels
         var pieceCount = 1
         for _ in 0..<levels { pieceCount *= 3 }
         let size = pieceCount * rows * leafTaps, full = outputs / 8 * 8, stride = inputs * leafTaps
