@@ -198,7 +198,22 @@ struct MaxPoolRows: Sendable {
         // windows that do not overlap never share a maximum, so their
         // gradients are stored, not added (no load waiting on the store before)
         if stride >= kernel {
-            for t in 0..<outLength { d[Int(am[t])] = relu && !(y[t] > 0) ? 0 : g[t] }
+            if relu {
+                // the masked gradients first (16 at a time), then stored at the maxima
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: outLength + 16) { v in
+                    let v = v.baseAddress!
+                    typealias V = SIMD16<Float>
+                    var t = 0
+                    while t + 16 <= outLength {
+                        V().replacing(with: V.load(g + t), where: V.load(y + t) .> 0).store(v + t)
+                        t &+= 16
+                    }
+                    while t < outLength { v[t] = y[t] > 0 ? g[t] : 0; t &+= 1 }
+                    for t in 0..<outLength { d[Int(am[t])] = v[t] }
+                }
+            } else {
+                for t in 0..<outLength { d[Int(am[t])] = g[t] }
+            }
         } else {
             for t in 0..<outLength { d[Int(am[t])] += relu && !(y[t] > 0) ? 0 : g[t] }
         }
