@@ -155,8 +155,9 @@ struct DirectConvolution {
              pool: (rows: MaxPoolRows, argmax: UnsafeMutablePointer<Int32>?, scratch: UnsafeMutableRawPointer)? = nil) {
         let S = sampleStride, P = roundedPositions(nb)
         let rowStride = fillRows(x, b0: b0, nb: nb, row: row)
-        convolve(row + gap - padLeft, rowStride: rowStride, positions: usedPositions(nb), weights: wT, taps: kernel,
-                 levels: levels, out: out, outStride: P, scratch: out + cout * P)
+        // (the split adds the bias as it recombines the outputs)
+        let bias = convolve(row + gap - padLeft, rowStride: rowStride, positions: usedPositions(nb), weights: wT, taps: kernel,
+                            levels: levels, out: out, outStride: P, scratch: out + cout * P, bias: bias) ? nil : bias
         if let pool {
             let lp = pool.rows.outLength
             for j in 0..<nb {
@@ -194,11 +195,15 @@ struct DirectConvolution {
     /// half the taps on half the positions instead of one (3/4 of the multiply-adds; each of them
     /// split again at the next level). Only sums and differences are added, so the rounding stays
     /// that of a direct sum to within a few units in the last place.
+    /// With `bias`, the recombination of a split adds `bias[o]` to each output (the same bits as
+    /// adding it afterwards); returns whether it did.
+    @discardableResult
     func convolve(_ x: UnsafePointer<Float>, rowStride: Int, positions n: Int, weights w: UnsafePointer<Float>, taps K: Int,
-                  levels: Int, out: UnsafeMutablePointer<Float>, outStride: Int, scratch: UnsafeMutablePointer<Float>) {
+                  levels: Int, out: UnsafeMutablePointer<Float>, outStride: Int, scratch: UnsafeMutablePointer<Float>,
+                  bias: UnsafePointer<Float>? = nil) -> Bool {
         guard levels > 0 else {
             leaf(x, rowStride: rowStride, positions: (n + 15) / 16 * 16, weights: w, taps: K, out: out, outStride: outStride)
-            return
+            return false
         }
         let h = n / 2 + 1, half = K / 2
         let c = Self.readLength(positions: h, taps: half, levels: levels - 1)
@@ -234,25 +239,29 @@ struct DirectConvolution {
         }
         // out[2m] = P[m] + Q[m], out[2m + 1] = R[m] − P[m + 1] − Q[m], 8 pairs at a time
         let pairs = n / 2, pairEnd = pairs / 8 * 8
-        for o in 0..<cout {
-            let p = outs + o * childOut, q = outs + (cout + o) * childOut, r = outs + (2 * cout + o) * childOut
-            let d = out + o * outStride
-            var m = 0
-            while m < pairEnd {
-                let pm = E.load(p + m), qm = E.load(q + m)
-                var v = D()
-                v.evenHalf = pm + qm
-                v.oddHalf = E.load(r + m) - E.load(p + (m &+ 1)) - qm
-                v.store(d + 2 &* m)
-                m &+= 8
+        @inline(__always) func recombine(_ withBias: Bool) {
+            for o in 0..<cout {
+                let p = outs + o * childOut, q = outs + (cout + o) * childOut, r = outs + (2 * cout + o) * childOut
+                let d = out + o * outStride, b = withBias ? bias![o] : 0, bv = E(repeating: b)
+                var m = 0
+                while m < pairEnd {
+                    let pm = E.load(p + m), qm = E.load(q + m)
+                    var v = D()
+                    v.evenHalf = withBias ? pm + qm + bv : pm + qm
+                    v.oddHalf = withBias ? E.load(r + m) - E.load(p + (m &+ 1)) - qm + bv : E.load(r + m) - E.load(p + (m &+ 1)) - qm
+                    v.store(d + 2 &* m)
+                    m &+= 8
+                }
+                while m < pairs {
+                    d[2 &* m] = withBias ? p[m] + q[m] + b : p[m] + q[m]
+                    d[2 &* m &+ 1] = withBias ? r[m] - p[m &+ 1] - q[m] + b : r[m] - p[m &+ 1] - q[m]
+                    m &+= 1
+                }
+                if n % 2 == 1 { d[n - 1] = withBias ? p[pairs] + q[pairs] + b : p[pairs] + q[pairs] }
             }
-            while m < pairs {
-                d[2 &* m] = p[m] + q[m]
-                d[2 &* m &+ 1] = r[m] - p[m &+ 1] - q[m]
-                m &+= 1
-            }
-            if n % 2 == 1 { d[n - 1] = p[pairs] + q[pairs] }
         }
+        if bias != nil { recombine(true) } else { recombine(false) }
+        return bias != nil
     }
 
     /// The direct sums of ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:)``
