@@ -47,7 +47,7 @@ out = dict(name=f"train-{cfg}-{what}", metric=f"{what} throughput, {cfg} preset 
            baseline_value=round(theirs, 2), ratio=round(ours / theirs, 3),
            machine=f"{platform.machine()} {platform.processor() or ''} {threads} threads".strip(),
            date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-           notes=(f"GFLOP/s {gf:.1f} = {100 * gf / peak:.0f}% of the sgemm peak {peak:.0f} GFLOP/s measured in this run; "
+           notes=(f"effective GFLOP/s (the FLOPs of direct convolutions; the fast FIR split and tiled DFT do fewer) {gf:.1f} = {100 * gf / peak:.0f}% of the sgemm peak {peak:.0f} GFLOP/s measured in this run; "
                   f"per CPU-second: ours {swift['samples_per_cpu_s']:.1f}, PyTorch {sorted(ref[2])[len(ref[2]) // 2]:.1f}; "
                   f"runs ours {[round(x, 1) for x in swift['runs']]}, PyTorch {[round(x, 1) for x in ref[1]]}; "
                   f"CPU time taken by the hypervisor (steal) during the runs: {steal}"))

@@ -6,22 +6,27 @@ import VolcanoCore
 ///
 /// A chunk of `nb` samples is laid out channel by channel as one long row, each sample's values
 /// after `Z` zeros: `xcat[ci, Z + j·S + s] = x[b0 + j, ci, s]`, `S = L + Z`, with `Z` the larger
-/// padding (the zeros after one sample serve as the padding before the next). Output `t` of
+/// padding (the zeros after one sample serve as the padding before the next), rounded up so that
+/// `S` is a multiple of `2^levels`. Output `t` of
 /// sample `j` is the sliding dot product at position `q = j·S + t` of the row read from its
 /// `Z − pl`-th entry: `out[co, q] = Σ_ci Σ_k W[co, ci, k] · xcat[ci, Z − pl + q + k]`. The
 /// positions between samples (`S − L'` per sample) are computed and dropped. The inner kernel
 /// keeps a block of output channels × positions in accumulators (8 × 48 with AVX-512's 32
 /// registers of 16 floats, 4 × 24 with AVX2's 16 of 8); each tap loads three vectors of the row
 /// and broadcasts one weight per channel (the weights of 8 channels stored side by side), all
-/// fused multiply-adds. The input gradient of a stride-1 convolution is the same kernel on the
-/// output gradient with the flipped, transposed weights. The weight gradient sums, over the
-/// positions of the output-gradient rows (laid out as the outputs), each position's gradient
-/// times the 8 row entries it met: a vector over 8 taps per input row and output channel, 2 rows
-/// × 6 channels at a time (no transposes, no shuffles, no horizontal sums).
+/// fused multiply-adds. With 8 or more inputs and an even kernel these sums are first split by
+/// the fast FIR algorithm (``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:bias:)``:
+/// 9/16 of the multiply-adds for 8 taps). The input gradient of a stride-1 convolution is the
+/// same kernel on the output gradient with the flipped, transposed weights. The weight gradient
+/// sums, over the positions of the output-gradient rows (laid out as the outputs), each
+/// position's gradient times the 8 row entries it met: a vector over 8 taps per input row and
+/// output channel, 2 rows × 6 channels at a time (no transposes, no shuffles, no horizontal
+/// sums); below a max pooling, over the non-zero entries only.
 ///
-/// Sums run over `ci`, then `k`, in the same order for every position, so outputs and input
-/// gradients do not depend on the chunking or the thread count (the weight gradient adds the
-/// chunks, and the workers' partial sums, in order).
+/// Sums run in the same order for every position (the split's path depends only on the position
+/// modulo `2^levels`, the same for every sample), so outputs and input gradients do not depend
+/// on the chunking or the thread count (the weight gradient adds the chunks, and the workers'
+/// partial sums, in order).
 struct DirectConvolution {
     let cin, cout, kernel, length, padLeft, outLength: Int
     /// Zeros before each sample in the row: enough for the padding on either side, and for the
@@ -36,7 +41,7 @@ struct DirectConvolution {
     /// Positions from one sample to the next in the row.
     var sampleStride: Int { length + gap }
 
-    /// Halvings of the kernel by the fast FIR split (see ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:)``):
+    /// Halvings of the kernel by the fast FIR split (see ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:bias:)``):
     /// 2 for kernels of 8, 12, 16… taps (9 products of a quarter of the taps on a quarter of the
     /// positions: 9/16 of the multiply-adds), 1 for 4, 6, 10… (3/4), 0 for odd kernels — and 0
     /// with fewer than 8 inputs, where the multiply-adds saved per output (3.5 per input for 8
@@ -122,7 +127,7 @@ struct DirectConvolution {
         return (gap - padLeft + read + 7 + 15) / 16 * 16
     }
 
-    /// Entries of each input row that ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:)``
+    /// Entries of each input row that ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:bias:)``
     /// reads for `n` outputs: the whole vectors of outputs plus `K − 1` without a split; with one,
     /// the `2c + 1` entries whose even, odd and summed halves give the `c` entries of each piece.
     static func readLength(positions n: Int, taps K: Int, levels: Int) -> Int {
@@ -144,7 +149,7 @@ struct DirectConvolution {
     func roundedPositions(_ nb: Int) -> Int { (usedPositions(nb) + 15) / 16 * 16 }
 
     /// `y[b0 + j, co, t] = Σ W·x (+ bias[co])` for the samples `b0 ..< b0 + nb` of `x` (NCL).
-    /// The padded rows are built in `row`, where ``addWeightGradient(_:_:b0:nb:into:row:gcat:rowsReady:)``
+    /// The padded rows are built in `row`, where ``addWeightGradient(_:_:b0:nb:into:row:gcat:rowsReady:sparse:)``
     /// can use them again.
     ///
     /// With `pool`, `y` receives each output row max-pooled (`[B, C_out, L_p]`) and `argmax` (when
@@ -264,7 +269,7 @@ struct DirectConvolution {
         return bias != nil
     }
 
-    /// The direct sums of ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:)``
+    /// The direct sums of ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:bias:)``
     /// over `P` positions (a whole number of 16-float vectors).
     func leaf(_ first: UnsafePointer<Float>, rowStride: Int, positions P: Int, weights wT: UnsafePointer<Float>, taps K: Int,
               out: UnsafeMutablePointer<Float>, outStride: Int) {
