@@ -233,21 +233,6 @@ extension Tape {
 
     func _conv1d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int, padding: Conv1dPadding, dilation: Int,
                  pool poolSetting: (kernel: Int, stride: Int, padding: Int, relu: Bool)?) -> Variable {
-        if let p = poolSetting {
-            let unfused = { self.maxPool1d(self._conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding,
-                                                        dilation: dilation, pool: nil),
-                                           kernel: p.kernel, stride: p.stride, padding: p.padding, relu: p.relu) }
-            guard x.shape.count == 3 && weight.shape.count == 3 else { return unfused() }
-            let (L, K) = (x.shape[2], weight.shape[2])
-            let (pl, pr) = padding.amounts(kernel: K, dilation: dilation)
-            let lout = L + pl + pr - K + 1
-            let direct = stride == 1 && dilation == 1 && lout >= 1 && convolutionAlgorithm != .im2col
-                && (convolutionAlgorithm == .direct || (convolutionAlgorithm != .tiledDFT && Swift.max(lout, L) < 256
-                    && TiledDFTConvolution.plan(cin: x.shape[1], cout: weight.shape[0], length: L, kernel: K, padLeft: pl,
-                                                outLength: lout, whenCheaper: true) == nil))
-            guard direct, p.kernel >= 1, p.stride >= 1, p.padding >= 0, p.padding <= p.kernel / 2,
-                  lout + 2 * p.padding >= p.kernel else { return unfused() }
-        }
         check(x.shape.count == 3 && weight.shape.count == 3 && x.shape[1] == weight.shape[1],
               "conv1d: input \(x.shape) and weight \(weight.shape) do not match ([B, C_in, L] and [C_out, C_in, K])")
         check(stride >= 1 && dilation >= 1, "conv1d: stride \(stride) and dilation \(dilation) must be ≥ 1")
@@ -262,11 +247,23 @@ extension Tape {
         check(L + pl + pr >= span,
               "conv1d: padded input length \(L + pl + pr) (shape \(x.shape)) is shorter than the kernel span \(span)")
         let lout = (L + pl + pr - span) / stride + 1
-        if stride == 1 && dilation == 1 && convolutionAlgorithm != .im2col && convolutionAlgorithm != .direct,
-           let plan = TiledDFTConvolution.plan(cin: cin, cout: weight.shape[0], length: L, kernel: K, padLeft: pl,
-                                               outLength: lout, whenCheaper: convolutionAlgorithm == .automatic) {
-            return tiledDFTConv1d(x, weight: weight, bias: bias, plan: plan)
+        let plan = stride == 1 && dilation == 1 && convolutionAlgorithm != .im2col && convolutionAlgorithm != .direct
+            ? TiledDFTConvolution.plan(cin: cin, cout: weight.shape[0], length: L, kernel: K, padLeft: pl,
+                                       outLength: lout, whenCheaper: convolutionAlgorithm == .automatic) : nil
+        // the direct kernels of the forward pass and (stride 1) of the input gradient
+        // (automatic: for rows shorter than 256 outputs, where im2col's per-row copies and the
+        // packing of thin GEMM operands cost more than the products; Etna's three blocks)
+        let useDirect = plan == nil && stride == 1 && dilation == 1
+            && (convolutionAlgorithm == .direct || (convolutionAlgorithm != .im2col && Swift.max(lout, L) < 256))
+        // pooling fused only into the direct path; elsewhere the two operations
+        if let p = poolSetting, !useDirect {
+            return maxPool1d(_conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, pool: nil),
+                             kernel: p.kernel, stride: p.stride, padding: p.padding, relu: p.relu)
         }
+        let pool = poolSetting.map {
+            MaxPoolRows(input: [B, cout, lout], kernel: $0.kernel, stride: $0.stride, padding: $0.padding, relu: $0.relu)
+        }
+        if let plan { return tiledDFTConv1d(x, weight: weight, bias: bias, plan: plan) }
         let geo = Conv1dGeometry(cin: cin, length: L, kernel: K, stride: stride, dilation: dilation,
                                  padLeft: pl, outLength: lout)
         // backward geometry for stride 1: correlate G [B, C_out, L'] with the flipped kernel
@@ -286,11 +283,6 @@ extension Tape {
         let subF = samplesPerChunk(rows: geo.rows, len: lout)
         let subX = samplesPerChunk(rows: tgeo.rows, len: L)
         var colsCount = Swift.max(geo.rows * lout * subF, needX && stride == 1 ? tgeo.rows * L * subX : 0)
-        // the direct kernels of the forward pass and (stride 1) of the input gradient
-        // (automatic: for rows shorter than 256 outputs, where im2col's per-row copies and the
-        // packing of thin GEMM operands cost more than the products; Etna's three blocks)
-        let useDirect = stride == 1 && dilation == 1
-            && (convolutionAlgorithm == .direct || (convolutionAlgorithm != .im2col && Swift.max(lout, L) < 256))
         let direct = useDirect ? DirectConvolution(cin: cin, cout: cout, kernel: K, length: L, padLeft: pl, outLength: lout) : nil
         let directX = useDirect && needX
             ? DirectConvolution(cin: cout, cout: cin, kernel: K, length: lout, padLeft: K - 1 - pl, outLength: L) : nil
@@ -310,7 +302,6 @@ extension Tape {
         }
         // The fused pooling (direct path only): pooled outputs [B, C_out, L_p] and, for backward,
         // the position of each window's maximum.
-        let pool = poolSetting.map { MaxPoolRows(length: lout, kernel: $0.kernel, stride: $0.stride, padding: $0.padding, relu: $0.relu) }
         let keepArgmax = pool != nil && isRecording && (needX || needW || needB)
         var argmax = [Int32](repeating: 0, count: keepArgmax ? B * cout * pool!.outLength : 0)
         let y = Tensor(shape: [B, cout, pool?.outLength ?? lout]) { yo in
@@ -374,22 +365,7 @@ extension Tape {
         let forwardRows = keptRows
         return record(y, inputs) { gOut in
             // with the pooling: the gradient of the convolution outputs, as maxPool1d's backward
-            var g = gOut
-            if let pool {
-                g = Tensor(shape: [B, cout, lout]) { go in
-                    gOut.withUnsafeBufferPointer { pg in
-                        y.withUnsafeBufferPointer { py in
-                            argmax.withUnsafeBufferPointer { pa in
-                                let go = go.baseAddress!, pg = pg.baseAddress!, py = py.baseAddress!, pa = pa.baseAddress!
-                                let lp = pool.outLength
-                                Parallel.forRanges(B * cout, minChunk: 16) { rr in
-                                    for r in rr { pool.backward(pg + r * lp, output: py + r * lp, argmax: pa + r * lp, into: go + r * lout) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            let g = pool?.inputGradient(gOut, output: y, argmax: argmax, shape: [B, cout, lout]) ?? gOut
             var dx: Tensor? = nil
             var dw: Tensor? = nil
             let db: Tensor? = needB ? channelSums(g) : nil                          // [C_out]
@@ -401,8 +377,9 @@ extension Tape {
             if needW {
                 // dW_p[C_out, C_in·K] = Σ_chunks G2 · colsᵀ per worker, G2[co, j·L' + t] = g[b0 + j, co, t]
                 // (the direct path visits only the non-zero entries of a gradient at most half full,
-                // as below a max pooling)
-                let sparse = direct != nil && cout >= 2 && cin >= 8 && g.withUnsafeBufferPointer { 2 * nonZeroCount($0) <= $0.count }
+                // as below a max pooling with stride ≥ 2, which needs no count)
+                let sparse = direct != nil && cout >= 2 && cin >= 8
+                    && (pool.map { $0.stride >= 2 } ?? g.withUnsafeBufferPointer { 2 * nonZeroCount($0) <= $0.count })
                 g.withUnsafeBufferPointer { pg in
                     xv.withUnsafeBufferPointer { px in
                         withBatchWorkers(workers) { p in

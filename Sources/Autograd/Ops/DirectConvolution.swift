@@ -61,12 +61,12 @@ struct DirectConvolution {
     static func arrangedWeights(_ w: [Float], cout: Int, cin: Int, kernel K: Int, transposedFlipped: Bool) -> [Float] {
         let outputs = transposedFlipped ? cin : cout, inputs = transposedFlipped ? cout : cin, rows = outputs * inputs
         let levels = levels(K, inputs: inputs), leafTaps = K >> levels
-        var pieceCount = 1
-        for _ in 0..<levels { pieceCount *= 3 }
-        let size = pieceCount * rows * leafTaps, full = outputs / 8 * 8, stride = inputs * leafTaps
         // the pieces of each level in `work`, one level after the other (level ℓ: 3^ℓ pieces of
-        // K >> ℓ taps, (3/2)^ℓ · w.count floats)
-        var work = [Float](repeating: 0, count: 5 * w.count)
+        // K >> ℓ taps)
+        var pieceCount = 1, workSize = w.count
+        for level in 0..<levels { pieceCount *= 3; workSize += pieceCount * rows * (K >> (level + 1)) }
+        let size = pieceCount * rows * leafTaps, full = outputs / 8 * 8, stride = inputs * leafTaps
+        var work = [Float](repeating: 0, count: workSize)
         return [Float](unsafeUninitializedCapacity: size) { out, n in
             n = size
             work.withUnsafeMutableBufferPointer { work in

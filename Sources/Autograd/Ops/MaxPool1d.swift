@@ -18,13 +18,9 @@ extension Tape {
     public func maxPool1d(_ x: Variable, kernel: Int, stride: Int? = nil, padding: Int = 0, relu: Bool = false) -> Variable {
         let s = stride ?? kernel
         check(x.shape.count == 3, "maxPool1d: input must be [B, C, L], got \(x.shape)")
-        check(kernel >= 1 && s >= 1 && padding >= 0 && padding <= kernel / 2,
-              "maxPool1d: kernel \(kernel), stride \(s), padding \(padding) invalid (padding ≤ kernel/2)")
         let (B, C, L) = (x.shape[0], x.shape[1], x.shape[2])
-        check(L + 2 * padding >= kernel,
-              "maxPool1d: padded length \(L + 2 * padding) of input \(x.shape) is shorter than kernel \(kernel)")
         let rows = B * C
-        let pool = MaxPoolRows(length: L, kernel: kernel, stride: s, padding: padding, relu: relu)
+        let pool = MaxPoolRows(input: x.shape, kernel: kernel, stride: s, padding: padding, relu: relu)
         let lout = pool.outLength
         // argmax[row, t] = input position of the window maximum (Int32), kept only for backward
         let keepIndex = isRecording && x.requiresGradient
@@ -46,23 +42,7 @@ extension Tape {
             }
         }
         let shapeX = x.shape
-        return record(y, [x]) { g in
-            let dx = Tensor(shape: shapeX) { dxo in
-                g.withUnsafeBufferPointer { pg in
-                    y.withUnsafeBufferPointer { py in
-                        argmax.withUnsafeBufferPointer { pa in
-                            let dxo = dxo.baseAddress!, pg = pg.baseAddress!, py = py.baseAddress!, pa = pa.baseAddress!
-                            Parallel.forRanges(rows, minChunk: 16) { rr in
-                                for r in rr {
-                                    pool.backward(pg + r * lout, output: py + r * lout, argmax: pa + r * lout, into: dxo + r * L)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            return [dx]
-        }
+        return record(y, [x]) { g in [pool.inputGradient(g, output: y, argmax: argmax, shape: shapeX)] }
     }
 }
 
@@ -74,6 +54,17 @@ struct MaxPoolRows: Sendable {
     let relu: Bool
     /// Outputs whose window lies wholly inside the row: `innerStart ..< innerEnd` (no clamping).
     let innerStart, innerEnd: Int
+
+    /// The pooling of rows of an input of `shape` `[B, C, L]`; stops with a message for invalid
+    /// settings or rows shorter than a window.
+    init(input shape: [Int], kernel: Int, stride s: Int, padding: Int, relu: Bool) {
+        check(kernel >= 1 && s >= 1 && padding >= 0 && padding <= kernel / 2,
+              "maxPool1d: kernel \(kernel), stride \(s), padding \(padding) invalid (padding ≤ kernel/2)")
+        let L = shape[2]
+        check(L + 2 * padding >= kernel,
+              "maxPool1d: padded length \(L + 2 * padding) of input \(shape) is shorter than kernel \(kernel)")
+        self.init(length: L, kernel: kernel, stride: s, padding: padding, relu: relu)
+    }
 
     init(length L: Int, kernel: Int, stride s: Int, padding: Int, relu: Bool) {
         (length, self.kernel, stride, self.padding, self.relu) = (L, kernel, s, padding, relu)
@@ -185,6 +176,24 @@ struct MaxPoolRows: Sendable {
         default: inner(kernel)
         }
         poolClamped(innerEnd..<outLength)
+    }
+
+    /// The input gradient (`shape`, `[B, C, L]`) from the output gradient `g`, the outputs and
+    /// the positions of the maxima (`[B, C, L']` each), row by row with ``backward(_:output:argmax:into:)``.
+    func inputGradient(_ g: Tensor, output y: Tensor, argmax: [Int32], shape: [Int]) -> Tensor {
+        let lout = outLength, L = length
+        return Tensor(shape: shape) { dx in
+            g.withUnsafeBufferPointer { pg in
+                y.withUnsafeBufferPointer { py in
+                    argmax.withUnsafeBufferPointer { pa in
+                        let dx = dx.baseAddress!, pg = pg.baseAddress!, py = py.baseAddress!, pa = pa.baseAddress!
+                        Parallel.forRanges(shape[0] * shape[1], minChunk: 16) { rr in
+                            for r in rr { backward(pg + r * lout, output: py + r * lout, argmax: pa + r * lout, into: dx + r * L) }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The input gradient of one row: each output's gradient `g[t]` at the position of its window's
