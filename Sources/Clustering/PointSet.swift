@@ -102,7 +102,7 @@ func exactNeighbors(_ points: [Double], dimension d: Int, k: Int) -> (indices: [
             dists.withUnsafeMutableBufferPointer { db in
                 norms.withUnsafeBufferPointer { nb in
                 let ip = ib.baseAddress!, dp = db.baseAddress!, nrm = nb.baseAddress!
-                Parallel.forRanges(blocks) { range in
+                SerialBLAS.forRanges(blocks) { range in
                     var block = [Double](repeating: 0, count: blockRows * n)
                     var heapD = [Double](repeating: 0, count: k)
                     var heapI = [Int](repeating: 0, count: k)

@@ -46,7 +46,7 @@ public enum Silhouette {
                 codes.withUnsafeBufferPointer { code in
                     result.withUnsafeMutableBufferPointer { out in
                         let outBase = out.baseAddress!
-                        Parallel.forRanges(blocks) { range in
+                        SerialBLAS.forRanges(blocks) { range in
                             var dist = [Double](repeating: 0, count: blockRows * n)
                             var sums = [Double](repeating: 0, count: k)
                             for blk in range {

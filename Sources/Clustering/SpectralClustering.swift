@@ -180,7 +180,7 @@ public struct SpectralClustering: Sendable {
                 let blocks = (n + blockRows - 1) / blockRows
                 rows.withUnsafeMutableBufferPointer { rb in
                     let rp = rb.baseAddress!
-                    Parallel.forRanges(blocks) { range in
+                    SerialBLAS.forRanges(blocks) { range in
                         var g = [Double](repeating: 0, count: blockRows * n)
                         var kept = [(Int, Double)]()
                         for blk in range {

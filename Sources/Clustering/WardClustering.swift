@@ -158,7 +158,7 @@ public struct WardClustering: Sendable {
             let norms = rowSquaredNorms(x, rows: n, dimension: d)
             let blockRows = Swift.max(1, Swift.min(128, (1 << 21) / n))
             let blocks = (n + blockRows - 1) / blockRows
-            Parallel.forRanges(blocks) { range in
+            SerialBLAS.forRanges(blocks) { range in
                 var g = [Double](repeating: 0, count: blockRows * n)
                 for blk in range {
                     let r0 = blk * blockRows, rows = Swift.min(blockRows, n - r0)

@@ -241,7 +241,7 @@ public enum NearestNeighbors {
             if chunks == 1 {
                 scanBlocks(0..<blocks)
             } else {
-                SerialBLAS.run { Parallel.forRanges(blocks) { scanBlocks($0) } }
+                SerialBLAS.forRanges(blocks) { scanBlocks($0) }
             }
         }}}}}}
         // Exact distances for the candidates, then a stable sort by (distance, index).

@@ -117,6 +117,14 @@ public enum SerialBLAS {
         return result!
     }
 
+    /// ``Parallel/forRanges(_:minChunk:_:)`` for chunks that each call BLAS on their share (blocks
+    /// of a distance matrix): inside a region, so that every call runs on one thread — no nested
+    /// thread pools, and the same bits whatever the thread count or another region running
+    /// meanwhile (multi-threaded BLAS rounds differently on some CPUs).
+    public static func forRanges(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        run { Parallel.forRanges(count, minChunk: minChunk, body) }
+    }
+
     /// Runs `body`, work handed to another thread by a region's body, as part of that region.
     public static func insideRegion<R>(_ body: () -> R) -> R { $isInside.withValue(true, operation: body) }
 }
