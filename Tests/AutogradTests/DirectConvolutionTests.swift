@@ -95,4 +95,69 @@ import VolcanoCore
         if c.bias { #expect(fused.db!.scalars == plain.db!.scalars) }
         #expect(run(fused: true, recording: false).y.scalars == plain.y.scalars)
     }
+
+    /// The two split levels done in one pass each way (rows from the four phases of the input,
+    /// outputs from the nine leaves) give the bits of the nested levels: Etna's blocks 2 and 3,
+    /// channel counts that are not multiples of 8, 16 taps, with and without a bias.
+    @Test(arguments: [(32, 64, 8, 307), (64, 32, 8, 337), (8, 13, 8, 40), (11, 5, 16, 129), (16, 24, 12, 95)])
+    func twoSplitLevelsInOnePassGiveTheNestedBits(_ cin: Int, _ cout: Int, _ K: Int, _ n: Int) {
+        let conv = DirectConvolution(cin: cin, cout: cout, kernel: K, length: n, padLeft: 0, outLength: n)
+        #expect(conv.levels == 2)
+        var rng = SeededGenerator(seed: 41)
+        let read = DirectConvolution.readLength(positions: n, taps: K, levels: 2)
+        let rowStride = (read + 7 + 15) / 16 * 16
+        let x = (0..<(cin * rowStride)).map { _ in Float(rng.nextGaussian()) }
+        let w = (0..<(cout * cin * K)).map { _ in Float(rng.nextGaussian()) }
+        let bias = (0..<cout).map { _ in Float(rng.nextGaussian()) }
+        let arranged = DirectConvolution.arrangedWeights(w, cout: cout, cin: cin, kernel: K, transposedFlipped: false)
+        let outStride = (n + 15) / 16 * 16
+        func run(onePass: Bool, withBias: Bool) -> [Float] {
+            var out = [Float](repeating: 0, count: cout * outStride)
+            var scratch = [Float](repeating: .nan, count: conv.splitScratch(positions: n, taps: K, levels: 2))
+            x.withUnsafeBufferPointer { xb in arranged.withUnsafeBufferPointer { wb in bias.withUnsafeBufferPointer { bb in
+                out.withUnsafeMutableBufferPointer { ob in scratch.withUnsafeMutableBufferPointer { sb in
+                    _ = conv.convolve(xb.baseAddress!, rowStride: rowStride, positions: n, weights: wb.baseAddress!, taps: K, levels: 2,
+                                      out: ob.baseAddress!, outStride: outStride, scratch: sb.baseAddress!,
+                                      bias: withBias ? bb.baseAddress! : nil, _onePass: onePass)
+                } }
+            } } }
+            return (0..<cout).flatMap { o in out[(o * outStride)..<(o * outStride + n)] }
+        }
+        for withBias in [false, true] {
+            let one = run(onePass: true, withBias: withBias), nested = run(onePass: false, withBias: withBias)
+            #expect(one.map(\.bitPattern) == nested.map(\.bitPattern), "\(cin)→\(cout), \(K) taps, \(n) outputs, bias \(withBias)")
+            // and they are the convolution: against Float64 sums
+            var worst = 0.0, largest = 0.0
+            for o in 0..<cout {
+                for q in 0..<n {
+                    var sum = withBias ? Double(bias[o]) : 0
+                    for i in 0..<cin { for k in 0..<K { sum += Double(w[(o * cin + i) * K + k]) * Double(x[i * rowStride + q + k]) } }
+                    worst = max(worst, abs(Double(one[o * n + q]) - sum))
+                    largest = max(largest, abs(sum))
+                }
+            }
+            #expect(worst / largest < 2e-6, "\(cin)→\(cout): relative error \(worst / largest)")
+        }
+    }
+
+    /// A NaN in one sample of a chunk: the fused pooling (which scans a chunk's samples in one
+    /// pass) falls back to row by row and gives the bits of the two operations — NaN outputs in
+    /// that sample's windows, the other samples untouched.
+    @Test func fusedPoolingWithANaNInTheChunkEqualsTheTwoOperations() {
+        let c = Self.cases[1]
+        let helper = TiledDFTConvolutionTests()
+        var (x, w, b, _) = helper.inputs(c, seed: 39)
+        var xs = x.scalars
+        xs[2 * c.cin * c.length + 7] = .nan   // sample 2, channel 0
+        x = Tensor(shape: x.shape, scalars: xs)
+        let tape = Tape.inference()
+        let fused = tape.conv1dMaxPool(tape.constant(x), weight: tape.constant(w), bias: tape.constant(b), padding: c.padding,
+                                       poolKernel: 3, poolStride: 3, poolPadding: 1, relu: false)
+        let plain = tape.maxPool1d(tape.conv1d(tape.constant(x), weight: tape.constant(w), bias: tape.constant(b), padding: c.padding),
+                                   kernel: 3, stride: 3, padding: 1, relu: false)
+        #expect(fused.value.scalars.map(\.bitPattern) == plain.value.scalars.map(\.bitPattern))
+        let per = fused.shape[1] * fused.shape[2]
+        #expect(fused.value.scalars[(2 * per)..<(3 * per)].contains { $0.isNaN })
+        #expect(!fused.value.scalars[0..<(2 * per)].contains { $0.isNaN })
+    }
 }

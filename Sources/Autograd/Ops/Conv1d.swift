@@ -104,25 +104,39 @@ extension SIMD where Scalar == Float {
 
 /// `dst[0..<count] = src[0..<count]` in 16-float vectors: the rows copied here are 4–150 floats,
 /// for which a `memmove` call costs more than the copy (it was a tenth of an Etna training step).
+/// A run of 16 or more ends with one vector that overlaps the previous one (no scalar tail);
+/// shorter runs go by 8, 4 and single floats. The regions must not overlap.
 @inline(__always)
 func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
     var i = 0
-    while i + 16 <= count {
-        SIMD16<Float>.load(src + i).store(dst + i)
-        i += 16
+    if count >= 16 {
+        while i + 16 <= count {
+            SIMD16<Float>.load(src + i).store(dst + i)
+            i &+= 16
+        }
+        if i < count { SIMD16<Float>.load(src + (count &- 16)).store(dst + (count &- 16)) }
+        return
     }
-    while i < count { dst[i] = src[i]; i += 1 }
+    if i + 8 <= count { SIMD8<Float>.load(src + i).store(dst + i); i &+= 8 }
+    if i + 4 <= count { SIMD4<Float>.load(src + i).store(dst + i); i &+= 4 }
+    while i < count { dst[i] = src[i]; i &+= 1 }
 }
 
 /// `dst[0..<count] = 0` without a `memset` call (short runs, see ``copyFloats(_:_:count:)``).
 @inline(__always)
 func fillZeros(_ dst: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
-    while i + 16 <= count {
-        SIMD16<Float>().store(dst + i)
-        i += 16
+    if count >= 16 {
+        while i + 16 <= count {
+            SIMD16<Float>().store(dst + i)
+            i &+= 16
+        }
+        if i < count { SIMD16<Float>().store(dst + (count &- 16)) }
+        return
     }
-    while i < count { dst[i] = 0; i += 1 }
+    if i + 8 <= count { SIMD8<Float>().store(dst + i); i &+= 8 }
+    if i + 4 <= count { SIMD4<Float>().store(dst + i); i &+= 4 }
+    while i < count { dst[i] = 0; i &+= 1 }
 }
 
 /// `dst[j, c, 0..<len] = src[c, j·len ..< (j+1)·len] (+ bias[c])`: GEMM result [C, nb·len] to NCL.
@@ -309,7 +323,7 @@ extension Tape {
                 (ws.buffer(4 * p, count: colsCount), ws.buffer(4 * p + 1, count: Swift.max(cout * subF * lout, scratchF.out)))
             }
             let arranged = direct.map { _ in
-                DirectConvolution.arrangedWeights(wv.scalars, cout: cout, cin: cin, kernel: K, transposedFlipped: false)
+                DirectConvolution.arrangedWeightsReusing(wv.scalars, cout: cout, cin: cin, kernel: K, transposedFlipped: false)
             } ?? []
             xv.withUnsafeBufferPointer { px in
                 wv.withUnsafeBufferPointer { pw in
@@ -323,7 +337,7 @@ extension Tape {
                             let (cols, y2) = buffers[p]
                             let share = Parallel.range(chunk: p, of: workers, count: B)
                             if let direct {
-                                let poolScratch = pool?.allocateScratch()
+                                let poolScratch = pool?.allocateScratch(positions: chunkF * direct.sampleStride)
                                 defer { poolScratch?.deallocate() }
                                 forEachChunk(of: share, size: chunkF) { b0, nb in
                                     let m = (b0 - share.lowerBound) / chunkF
@@ -432,7 +446,7 @@ extension Tape {
                 // transposed kernel W̃[ci, co·K + k'] = W[co, ci, K−1−k']
                 // (the direct kernel reads the same weights in its own order)
                 let wf = directX != nil
-                    ? DirectConvolution.arrangedWeights(wv.scalars, cout: cout, cin: cin, kernel: K, transposedFlipped: true)
+                    ? DirectConvolution.arrangedWeightsReusing(wv.scalars, cout: cout, cin: cin, kernel: K, transposedFlipped: true)
                     : [Float](unsafeUninitializedCapacity: cin * cout * K) { o, n in
                         for co in 0..<cout { for ci in 0..<cin { for k in 0..<K {
                             o[ci * cout * K + co * K + (K - 1 - k)] = wv.scalars[(co * cin + ci) * K + k]

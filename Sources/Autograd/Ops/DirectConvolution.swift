@@ -1,3 +1,4 @@
+import Synchronization
 import VolcanoCore
 
 /// Stride-1 convolution computed straight from the input rows, with no im2col matrix: the
@@ -109,9 +110,51 @@ struct DirectConvolution {
         }
     }
 
-    /// Samples per chunk: the rows and the outputs of a chunk within about 1 MB.
+    /// ``arrangedWeights(_:cout:cin:kernel:transposedFlipped:)``, reusing the last arrangement of
+    /// the same shape while the weights are the same bits (an encoder embedding batch after batch
+    /// arranged the same weights for every piece of every batch: 4 % of the Etna embedding). The
+    /// cache holds a reference to the weights it arranged, so an array that still shares that
+    /// storage cannot have changed (copy-on-write); any other is compared byte for byte.
+    static func arrangedWeightsReusing(_ w: [Float], cout: Int, cin: Int, kernel K: Int, transposedFlipped: Bool) -> [Float] {
+        let key = ArrangementKey(cout: cout, cin: cin, kernel: K, transposedFlipped: transposedFlipped)
+        if let hit = arrangements.withLock({ $0[key] }) {
+            let same = hit.weights.withUnsafeBytes { a in
+                w.withUnsafeBytes { b in a.count == b.count && (a.baseAddress == b.baseAddress || a.elementsEqual(b)) }
+            }
+            if same { return hit.arranged }
+        }
+        let arranged = arrangedWeights(w, cout: cout, cin: cin, kernel: K, transposedFlipped: transposedFlipped)
+        arrangements.withLock { cache in
+            if cache.count >= 32 { cache.removeAll() }
+            cache[key] = (w, arranged)
+        }
+        return arranged
+    }
+
+    struct ArrangementKey: Hashable {
+        let cout, cin, kernel: Int
+        let transposedFlipped: Bool
+    }
+    private static let arrangements = Mutex<[ArrangementKey: (weights: [Float], arranged: [Float])]>([:])
+
+    /// Samples per chunk: the rows and the outputs of a chunk within about 128 KB, give or take a
+    /// quarter for the count that wastes the fewest positions in the kernels' whole vectors (Etna's
+    /// third block: 19 samples, 84 % of the computed positions used, against 75 % for 17).
     func samplesPerChunk(upTo n: Int) -> Int {
-        Swift.max(1, Swift.min(n, (1 << 15) / Swift.max((cin + cout) * sampleStride, 1)))
+        let fit = Swift.max(1, Swift.min(n, (1 << 15) / Swift.max((cin + cout) * sampleStride, 1)))
+        guard fit < n else { return fit }
+        // positions the kernels compute for nb samples: whole vectors at the split's deepest level
+        func computed(_ nb: Int) -> Int {
+            var h = usedPositions(nb)
+            for _ in 0..<levels { h = h / 2 + 1 }
+            return ((h + 15) / 16 * 16) << levels
+        }
+        var best = fit, bestUse = Double(fit) / Double(computed(fit))
+        for nb in Swift.max(1, fit * 3 / 4)...Swift.min(n, fit * 5 / 4) {
+            let use = Double(nb) / Double(computed(nb))
+            if use > bestUse * (1 + 1e-9) || (use >= bestUse * (1 - 1e-9) && nb > best) { (best, bestUse) = (nb, use) }
+        }
+        return best
     }
 
     /// Floats of scratch a chunk of `nb` samples needs: (rows, outputs or output-gradient rows).
@@ -121,7 +164,7 @@ struct DirectConvolution {
 
     /// Floats between the rows of two input channels: every entry a kernel reads (`Z − pl` before
     /// the first position, then what the outputs read, and up to 7 more that the weight gradient's
-    /// 8-tap vectors read past the last tap).
+    /// 8-tap vectors read past the last tap; the two-level split's 32-float loads read one).
     func rowStride(_ nb: Int) -> Int {
         let read = Swift.max(Self.readLength(positions: usedPositions(nb), taps: kernel, levels: levels), roundedPositions(nb) + kernel - 1)
         return (gap - padLeft + read + 7 + 15) / 16 * 16
@@ -139,7 +182,17 @@ struct DirectConvolution {
     func splitScratch(positions n: Int, taps K: Int, levels: Int) -> Int {
         guard levels > 0 else { return 0 }
         let h = n / 2 + 1, c = Self.readLength(positions: h, taps: K / 2, levels: levels - 1)
-        return cin * ((c + 15) / 16 * 16) + 3 * cout * ((h + 15) / 16 * 16) + splitScratch(positions: h, taps: K / 2, levels: levels - 1)
+        let nested = cin * ((c + 15) / 16 * 16) + 3 * cout * ((h + 15) / 16 * 16) + splitScratch(positions: h, taps: K / 2, levels: levels - 1)
+        guard levels == 2 else { return nested }
+        let q = Self.quarterGeometry(positions: n, taps: K)
+        return Swift.max(nested, 9 * (cin * q.rowStride + 8 * q.outStride + 32) + 3 * ((n / 2 + 1 + 15) / 16 * 16))
+    }
+
+    /// The leaves of a two-level split of `n` outputs of `K` taps: `h` positions of `K/4` taps,
+    /// reading `c` entries of rows `rowStride` apart, writing outputs `outStride` apart.
+    static func quarterGeometry(positions n: Int, taps K: Int) -> (h: Int, c: Int, rowStride: Int, outStride: Int) {
+        let h = (n / 2 + 1) / 2 + 1, c = readLength(positions: h, taps: K / 4, levels: 0)
+        return (h, c, (c + 15) / 16 * 16, (h + 15) / 16 * 16)
     }
 
     /// Positions of the outputs of `nb` samples (those between samples included).
@@ -154,7 +207,8 @@ struct DirectConvolution {
     ///
     /// With `pool`, `y` receives each output row max-pooled (`[B, C_out, L_p]`) and `argmax` (when
     /// given) the positions of the maxima, as ``Tape/maxPool1d(_:kernel:stride:padding:relu:)``
-    /// would from the outputs (the bias is added first, so that ties resolve as there).
+    /// would from the outputs (the bias is added first, so that ties resolve as there); `scratch`
+    /// from ``MaxPoolRows/allocateScratch(positions:)`` for `nb · sampleStride` positions.
     func run(_ x: UnsafePointer<Float>, b0: Int, nb: Int, weights wT: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              into y: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
              pool: (rows: MaxPoolRows, argmax: UnsafeMutablePointer<Int32>?, scratch: UnsafeMutableRawPointer)? = nil) {
@@ -164,13 +218,13 @@ struct DirectConvolution {
         let bias = convolve(row + gap - padLeft, rowStride: rowStride, positions: usedPositions(nb), weights: wT, taps: kernel,
                             levels: levels, out: out, outStride: P, scratch: out + cout * P, bias: bias) ? nil : bias
         if let pool {
-            let lp = pool.rows.outLength
-            for j in 0..<nb {
-                for c in 0..<cout {
-                    let at = ((b0 + j) * cout + c) * lp, src = out + c * P + j * S
-                    if let bias { addScalar(bias[c], to: src, count: outLength) }
-                    pool.rows.forward(src, into: y + at, argmax: pool.argmax.map { $0 + at }, scratch: pool.scratch)
-                }
+            // each channel's run of nb samples at once (the positions between them included)
+            let lp = pool.rows.outLength, used = usedPositions(nb)
+            for c in 0..<cout {
+                let src = out + c * P, at = (b0 * cout + c) * lp
+                if let bias { addScalar(bias[c], to: src, count: used) }
+                pool.rows.forward(samples: nb, src, sampleStride: S, into: y + at, outputStride: cout * lp,
+                                  argmax: pool.argmax.map { $0 + at }, scratch: pool.scratch)
             }
             return
         }
@@ -201,14 +255,20 @@ struct DirectConvolution {
     /// split again at the next level). Only sums and differences are added, so the rounding stays
     /// that of a direct sum to within a few units in the last place.
     /// With `bias`, the recombination of a split adds `bias[o]` to each output (the same bits as
-    /// adding it afterwards); returns whether it did.
+    /// adding it afterwards); returns whether it did. `_onePass: false` runs two split levels nested
+    /// (tests compare it with ``splitTwice(_:rowStride:positions:weights:taps:out:outStride:scratch:bias:)``).
     @discardableResult
     func convolve(_ x: UnsafePointer<Float>, rowStride: Int, positions n: Int, weights w: UnsafePointer<Float>, taps K: Int,
                   levels: Int, out: UnsafeMutablePointer<Float>, outStride: Int, scratch: UnsafeMutablePointer<Float>,
-                  bias: UnsafePointer<Float>? = nil) -> Bool {
+                  bias: UnsafePointer<Float>? = nil, _onePass: Bool = true) -> Bool {
         guard levels > 0 else {
             leaf(x, rowStride: rowStride, positions: (n + 15) / 16 * 16, weights: w, taps: K, out: out, outStride: outStride)
             return false
+        }
+        if levels == 2 && n >= 32 && _onePass {
+            splitTwice(x, rowStride: rowStride, positions: n, weights: w, taps: K, out: out, outStride: outStride,
+                       scratch: scratch, bias: bias)
+            return bias != nil
         }
         let h = n / 2 + 1, half = K / 2
         let c = Self.readLength(positions: h, taps: half, levels: levels - 1)
@@ -218,62 +278,145 @@ struct DirectConvolution {
         for _ in 1..<levels { pieceWeights *= 3 }
         typealias E = SIMD8<Float>
         typealias D = SIMD16<Float>
-        let vectorEnd = c / 8 * 8
+        // (c ≥ 8 always: the leaf reads a whole vector of positions; the last vector of each row
+        // overlaps the one before it instead of a scalar tail; nothing past c is read below)
         for piece in 0..<3 {
-            for i in 0..<cin {
-                let src = x + i * rowStride, dst = rows + i * childStride
-                var m = 0
-                switch piece {
-                case 0:
-                    while m < vectorEnd { D.load(src + 2 &* m).evenHalf.store(dst + m); m &+= 8 }
-                    while m < c { dst[m] = src[2 &* m]; m &+= 1 }
-                case 1:
-                    while m < vectorEnd { D.load(src + 2 &* m).oddHalf.store(dst + m); m &+= 8 }
-                    while m < c { dst[m] = src[2 &* m &+ 1]; m &+= 1 }
-                default:
-                    while m < vectorEnd {
-                        (D.load(src + 2 &* m).oddHalf + D.load(src + (2 &* m &+ 2)).evenHalf).store(dst + m)
-                        m &+= 8
-                    }
-                    while m < c { dst[m] = src[2 &* m &+ 1] + src[2 &* m &+ 2]; m &+= 1 }
+            // (one loop per piece: the piece is a constant inside it)
+            @inline(__always) func split(_ half: (_ src: UnsafePointer<Float>, _ m: Int) -> E) {
+                for i in 0..<cin {
+                    let src = x + i * rowStride, dst = rows + i * childStride
+                    var m = 0
+                    while m &+ 8 <= c { half(src, m).store(dst + m); m &+= 8 }
+                    if m < c { half(src, c &- 8).store(dst + (c &- 8)) }
                 }
-                while m < childStride { dst[m] = 0; m &+= 1 }
+            }
+            switch piece {
+            case 0: split { src, m in D.load(src + 2 &* m).evenHalf }
+            case 1: split { src, m in D.load(src + 2 &* m).oddHalf }
+            default: split { src, m in D.load(src + 2 &* m).oddHalf + D.load(src + (2 &* m &+ 2)).evenHalf }
             }
             convolve(rows, rowStride: childStride, positions: h, weights: w + piece * pieceWeights, taps: half,
                      levels: levels - 1, out: outs + piece * cout * childOut, outStride: childOut, scratch: deeper)
         }
-        // out[2m] = P[m] + Q[m], out[2m + 1] = R[m] − P[m + 1] − Q[m], 8 pairs at a time
+        for o in 0..<cout {
+            Self.recombine(outs + o * childOut, outs + (cout + o) * childOut, outs + (2 * cout + o) * childOut, positions: n,
+                           into: out + o * outStride, bias: bias?[o])
+        }
+        return bias != nil
+    }
+
+    /// One output row of a split from its three half-rate pieces: `d[2m] = P[m] + Q[m]`,
+    /// `d[2m + 1] = R[m] − P[m + 1] − Q[m]` (+ `bias`) for the `n` outputs, 8 pairs at a time (the
+    /// last 8 overlapping the ones before).
+    @inline(__always)
+    static func recombine(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ r: UnsafePointer<Float>, positions n: Int,
+                          into d: UnsafeMutablePointer<Float>, bias: Float?) {
+        typealias E = SIMD8<Float>
+        typealias D = SIMD16<Float>
         let pairs = n / 2, pairEnd = pairs / 8 * 8
-        @inline(__always) func recombine(_ withBias: Bool) {
-            for o in 0..<cout {
-                let p = outs + o * childOut, q = outs + (cout + o) * childOut, r = outs + (2 * cout + o) * childOut
-                let d = out + o * outStride, b = withBias ? bias![o] : 0, bv = E(repeating: b)
-                var m = 0
-                while m < pairEnd {
-                    let pm = E.load(p + m), qm = E.load(q + m)
-                    var v = D()
-                    v.evenHalf = withBias ? pm + qm + bv : pm + qm
-                    v.oddHalf = withBias ? E.load(r + m) - E.load(p + (m &+ 1)) - qm + bv : E.load(r + m) - E.load(p + (m &+ 1)) - qm
-                    v.store(d + 2 &* m)
-                    m &+= 8
-                }
+        @inline(__always) func run(_ withBias: Bool) {
+            let b = bias ?? 0, bv = E(repeating: b)
+            @inline(__always) func pairsAt(_ m: Int) {
+                let pm = E.load(p + m), qm = E.load(q + m)
+                var v = D()
+                v.evenHalf = withBias ? pm + qm + bv : pm + qm
+                v.oddHalf = withBias ? E.load(r + m) - E.load(p + (m &+ 1)) - qm + bv : E.load(r + m) - E.load(p + (m &+ 1)) - qm
+                v.store(d + 2 &* m)
+            }
+            var m = 0
+            while m < pairEnd { pairsAt(m); m &+= 8 }
+            if pairs >= 8 {
+                if m < pairs { pairsAt(pairs &- 8) }
+            } else {
                 while m < pairs {
                     d[2 &* m] = withBias ? p[m] + q[m] + b : p[m] + q[m]
                     d[2 &* m &+ 1] = withBias ? r[m] - p[m &+ 1] - q[m] + b : r[m] - p[m &+ 1] - q[m]
                     m &+= 1
                 }
-                if n % 2 == 1 { d[n - 1] = withBias ? p[pairs] + q[pairs] + b : p[pairs] + q[pairs] }
             }
+            if n % 2 == 1 { d[n - 1] = withBias ? p[pairs] + q[pairs] + b : p[pairs] + q[pairs] }
         }
-        if bias != nil { recombine(true) } else { recombine(false) }
-        return bias != nil
+        if bias != nil { run(true) } else { run(false) }
+    }
+
+    /// Two levels of the split of ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:bias:)``
+    /// in one pass each way: the nine quarter-rate rows straight from the four phases
+    /// `x[4m + r]` of each input row, and the outputs straight from the nine leaf outputs,
+    /// without the half-rate rows and outputs in between. Every value is the same sum, in the same
+    /// order, as through the two nested levels (the same bits). With the half-rate pieces
+    /// `A ∈ {even, odd, sum}` split again into `B`, the rows are
+    /// `(A, B) = (0, 0): x[4m]`, `(0, 1): x[4m+2]`, `(0, 2): x[4m+2] + x[4m+4]`, `(1, 0): x[4m+1]`,
+    /// `(1, 1): x[4m+3]`, `(1, 2): x[4m+3] + x[4m+5]`, `(2, 0): x[4m+1] + x[4m+2]`,
+    /// `(2, 1): x[4m+3] + x[4m+4]`, `(2, 2): (x[4m+3] + x[4m+4]) + (x[4m+5] + x[4m+6])`.
+    /// Needs `n ≥ 32` (whole vectors of 8 quarter positions) and one readable float past each
+    /// row's `readLength` (dropped).
+    private func splitTwice(_ x: UnsafePointer<Float>, rowStride: Int, positions n: Int, weights w: UnsafePointer<Float>, taps K: Int,
+                            out: UnsafeMutablePointer<Float>, outStride: Int, scratch: UnsafeMutablePointer<Float>,
+                            bias: UnsafePointer<Float>?) {
+        typealias E = SIMD8<Float>
+        typealias D = SIMD16<Float>
+        typealias Q = SIMD32<Float>
+        let g = Self.quarterGeometry(positions: n, taps: K)
+        // (sets one cache line more than a multiple of 4 KB apart would map the nine streams to the
+        // same cache sets: each is padded by one line)
+        let rowSet = cin * g.rowStride + 16, outSet = 8 * g.outStride + 16
+        let rows = scratch, outs = scratch + 9 * rowSet
+        // the nine row sets, 8 quarter positions at a time (the last 8 overlapping)
+        for i in 0..<cin {
+            let src = x + i * rowStride, dst = rows + i * g.rowStride
+            @inline(__always) func at(_ m: Int) {
+                let here = Q(UnsafeRawPointer(src + 4 &* m).loadUnaligned(as: Q.self))
+                let next = Q(UnsafeRawPointer(src + (4 &* m &+ 4)).loadUnaligned(as: Q.self))
+                let e = here.evenHalf, o = here.oddHalf, en = next.evenHalf, on = next.oddHalf
+                let q0 = e.evenHalf, q2 = e.oddHalf, q1 = o.evenHalf, q3 = o.oddHalf
+                let q0n = en.evenHalf, q2n = en.oddHalf, q1n = on.evenHalf
+                let s34 = q3 + q0n
+                q0.store(dst + m)
+                q2.store(dst + (rowSet &+ m))
+                (q2 + q0n).store(dst + (2 &* rowSet &+ m))
+                q1.store(dst + (3 &* rowSet &+ m))
+                q3.store(dst + (4 &* rowSet &+ m))
+                (q3 + q1n).store(dst + (5 &* rowSet &+ m))
+                (q1 + q2).store(dst + (6 &* rowSet &+ m))
+                s34.store(dst + (7 &* rowSet &+ m))
+                (s34 + (q1n + q2n)).store(dst + (8 &* rowSet &+ m))
+            }
+            var m = 0
+            while m &+ 8 <= g.c { at(m); m &+= 8 }
+            if m < g.c { at(g.c &- 8) }
+        }
+        // Eight output channels at a time: their nine leaf outputs (27 KB for 96 positions) are
+        // recombined while they are still in the L1 cache.
+        let positions = (g.h + 15) / 16 * 16, leafWeights = cout * cin * (K / 4), channelWeights = cin * (K / 4)
+        // then, as the nested levels: the half-rate outputs u_A (h₁ positions) of each channel from
+        // its leaves, and the outputs from those
+        let h1 = n / 2 + 1, half = (h1 + 15) / 16 * 16, u = outs + 9 * outSet
+        var co = 0
+        while co < cout {
+            let channels = co..<Swift.min(co + 8, cout)
+            for piece in 0..<9 {
+                leaf(rows + piece * rowSet, rowStride: g.rowStride, positions: positions,
+                     weights: w + piece * leafWeights + co * channelWeights, taps: K / 4,
+                     out: outs + piece * outSet, outStride: g.outStride, outputs: channels.count)
+            }
+            for o in channels {
+                let leaves = outs + (o - co) * g.outStride
+                for a in 0..<3 {
+                    let p = leaves + 3 * a * outSet
+                    Self.recombine(p, p + outSet, p + 2 * outSet, positions: h1, into: u + a * half, bias: nil)
+                }
+                Self.recombine(u, u + half, u + 2 * half, positions: n, into: out + o * outStride, bias: bias?[o])
+            }
+            co += 8
+        }
     }
 
     /// The direct sums of ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:bias:)``
     /// over `P` positions (a whole number of 16-float vectors).
+    /// `outputs`: the first `outputs` channels of those `weights` hold (all of them by default).
     func leaf(_ first: UnsafePointer<Float>, rowStride: Int, positions P: Int, weights wT: UnsafePointer<Float>, taps K: Int,
-              out: UnsafeMutablePointer<Float>, outStride: Int) {
-        let taps = cin * K
+              out: UnsafeMutablePointer<Float>, outStride: Int, outputs: Int? = nil) {
+        let taps = cin * K, cout = outputs ?? self.cout
         // K as a constant for the common kernel sizes, so that the tap loop unrolls
         @inline(__always) func blocks(_ K: Int) {
             let W = V.scalarCount

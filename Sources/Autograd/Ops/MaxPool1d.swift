@@ -73,9 +73,11 @@ struct MaxPoolRows: Sendable {
         innerEnd = Swift.max(innerStart, Swift.min(outLength, L + padding >= kernel ? (L + padding - kernel) / s + 1 : 0))
     }
 
-    /// Scratch for ``forward(_:into:argmax:scratch:)`` (the caller deallocates it).
-    func allocateScratch() -> UnsafeMutableRawPointer {
-        UnsafeMutableRawPointer.allocate(byteCount: 8 * (length + 8), alignment: 64)
+    /// Scratch for ``forward(_:into:argmax:scratch:)`` on rows of `positions` values (the row
+    /// length by default; a chunk's run for ``forward(samples:_:sampleStride:into:outputStride:argmax:scratch:)``).
+    /// The caller deallocates it.
+    func allocateScratch(positions: Int? = nil) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer.allocate(byteCount: 8 * ((positions ?? length) + 16), alignment: 64)
     }
 
     /// `dst[t] = max over window t of src` (then ReLU if asked), and the position of the (first)
@@ -83,15 +85,70 @@ struct MaxPoolRows: Sendable {
     @inline(__always)
     func forward(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, argmax am: UnsafeMutablePointer<Int32>?,
                  scratch: UnsafeMutableRawPointer) {
-        let L = length, s = stride, kernel = self.kernel, padding = self.padding, relu = self.relu
-        let scratchBest = scratch.bindMemory(to: Float.self, capacity: L + 8)
-        let scratchIndex = (scratch + 4 * (L + 8)).bindMemory(to: Int32.self, capacity: L + 8)
-        @inline(__always) func finish(_ v: Float) -> Float { relu ? (v > 0 ? v : 0) : v }
-        // One window lo..<hi (the −∞ padding never wins): one pass of selects
-        // (no branches to mispredict); strict > keeps the first index holding
-        // the maximum, as PyTorch. A NaN (or ∞ − ∞) makes the sum NaN: the
-        // output is then the window's first NaN, as in PyTorch.
-        @inline(__always) func pool(_ t: Int, _ lo: Int, _ hi: Int) {
+        clamped(src, into: dst, argmax: am, 0..<innerStart)
+        let span = innerEnd > innerStart ? (innerEnd &- innerStart &- 1) &* stride &+ 1 : 0
+        let lo = innerStart &* stride &- padding
+        if span >= ScanVector.scalarCount && scan(src + lo, span: span, withIndex: am != nil, scratch: scratch) {
+            pick(scratch, span: span, offset: 0, windows: innerStart..<innerEnd, into: dst, argmax: am)
+        } else {
+            clamped(src, into: dst, argmax: am, innerStart..<innerEnd)
+        }
+        clamped(src, into: dst, argmax: am, innerEnd..<outLength)
+    }
+
+    /// ``forward(_:into:argmax:scratch:)`` of `count` rows that lie `sampleStride` apart in `src`
+    /// (the outputs of a chunk of samples with the positions between them, as the direct
+    /// convolution leaves them), row `j` into `dst + j·outputStride` (and `argmax + j·outputStride`):
+    /// the same values, with the windows of all the rows scanned in one vector pass over the run
+    /// (the per-row passes of short rows were mostly loop overhead). The `padding` positions after
+    /// each row but the last and before each row but the first are overwritten with copies of the
+    /// row's end values, so that the clamped windows at the rows' ends are ordinary windows of the
+    /// run (a copy before the row wins only where the row's first value does: its position is
+    /// then taken as 0). Falls back to row by row on a NaN or infinity anywhere in the run, or
+    /// when the rows are less than `2·padding` apart.
+    @inline(__always)
+    func forward(samples count: Int, _ src: UnsafeMutablePointer<Float>, sampleStride S: Int, into dst: UnsafeMutablePointer<Float>,
+                 outputStride: Int, argmax am: UnsafeMutablePointer<Int32>?, scratch: UnsafeMutableRawPointer) {
+        let L = length, p = padding, lout = outLength
+        let lo = innerStart &* stride &- p
+        let span = innerEnd > innerStart ? (count &- 1) &* S &+ (innerEnd &- innerStart &- 1) &* stride &+ 1 : 0
+        guard count > 1, S - L >= 2 * p, span >= ScanVector.scalarCount else {
+            for j in 0..<count {
+                forward(src + j &* S, into: dst + j &* outputStride, argmax: am.map { $0 + j &* outputStride }, scratch: scratch)
+            }
+            return
+        }
+        for j in 0..<(count &- 1) {
+            let end = src + (j &* S &+ L), next = src + (j &+ 1) &* S
+            for i in 0..<p { end[i] = end[-1]; next[i &- p] = next[0] }
+        }
+        guard scan(src + lo, span: span, withIndex: am != nil, scratch: scratch) else {
+            for j in 0..<count {
+                forward(src + j &* S, into: dst + j &* outputStride, argmax: am.map { $0 + j &* outputStride }, scratch: scratch)
+            }
+            return
+        }
+        for j in 0..<count {
+            let d = dst + j &* outputStride, a = am.map { $0 + j &* outputStride }
+            // windows first ..< last from the scan; the first row's left end and the last row's
+            // right end clamped as usual
+            let first = j == 0 ? innerStart : 0, last = j == count &- 1 ? innerEnd : lout
+            if j == 0 { clamped(src, into: d, argmax: a, 0..<innerStart) }
+            pick(scratch, span: span, offset: j &* S &+ first &* stride &- p &- lo, windows: first..<last, into: d, argmax: a)
+            if j == count &- 1 { clamped(src + j &* S, into: d, argmax: a, innerEnd..<lout) }
+        }
+    }
+
+    /// The outputs of windows `ts`, each clamped to the row (the −∞ padding never wins): one
+    /// pass of selects per window (no branches to mispredict); strict > keeps the first index
+    /// holding the maximum, as PyTorch. A NaN (or ∞ − ∞) makes the sum NaN: the output is then
+    /// the window's first NaN, as in PyTorch.
+    @inline(__always)
+    private func clamped(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, argmax am: UnsafeMutablePointer<Int32>?,
+                         _ ts: Range<Int>) {
+        for t in ts {
+            let start = t &* stride &- padding
+            let lo = Swift.max(start, 0), hi = Swift.min(start &+ kernel, length)
             let w = src + lo, n = hi &- lo
             var best = w[0], check = w[0], bi = 0
             var i = 1
@@ -104,78 +161,103 @@ struct MaxPoolRows: Sendable {
                 i &+= 1
             }
             if check.isNaN, let k = (0..<n).first(where: { w[$0].isNaN }) { best = w[k]; bi = k }
-            dst[t] = finish(best)
+            dst[t] = relu ? (best > 0 ? best : 0) : best
             if let am { am[t] = Int32(truncatingIfNeeded: bi &+ lo) }
         }
-        // windows at the row's ends, clamped to it
-        @inline(__always) func poolClamped(_ ts: Range<Int>) {
-            for t in ts {
-                let start = t &* s &- padding
-                pool(t, Swift.max(start, 0), Swift.min(start &+ kernel, L))
-            }
-        }
-        poolClamped(0..<innerStart)
-        // inner windows; the common sizes as constants, so that the window
-        // loop unrolls (Etna's pools are 3 wide)
-        @inline(__always) func inner(_ width: Int) {
-            var lo = innerStart &* s &- padding
-            var t = innerStart
-            // vectors of 8 window starts, every start (not only every s-th) in
-            // one pass of loads and selects, the outputs then picked out; a
-            // NaN anywhere leaves those windows to the scalar pass
-            let span = innerEnd > innerStart ? (innerEnd &- innerStart &- 1) &* s &+ 1 : 0
-            if span >= 8 {
-                typealias V = SIMD8<Float>
-                let w = src + lo, vectorEnd = span / 8 * 8
-                var nan = SIMDMask<SIMD8<Int32>>()
-                // (the positions of the maxima only where backward needs them)
-                @inline(__always) func scan(_ withIndex: Bool) {
-                    var base = 0
-                    while base < vectorEnd {
-                        var best = V.load(w + base), bi = SIMD8<Int32>(), check = best
-                        for j in 1..<width {
-                            let v = V.load(w + (base &+ j))
-                            let wins = v .> best
-                            best.replace(with: v, where: wins)
-                            if withIndex { bi.replace(with: Int32(truncatingIfNeeded: j), where: wins) }
-                            check += v
-                        }
-                        nan .|= check .!= check
-                        best.store(scratchBest + base)
-                        if withIndex {
-                            UnsafeMutableRawPointer(scratchIndex + base).storeBytes(of: bi, as: SIMD8<Int32>.self)
-                        }
-                        base &+= 8
-                    }
+    }
+
+    #if VSSL_BUILT_FOR_AVX512
+    typealias ScanVector = SIMD16<Float>
+    typealias ScanIndex = SIMD16<Int32>
+    #else
+    typealias ScanVector = SIMD8<Float>
+    typealias ScanIndex = SIMD8<Int32>
+    #endif
+
+    /// The maximum of the window starting at each of `w[0 ..< span]` (every start, not only every
+    /// stride-th) and its offset in the window, into `scratch` (a vector at a time, the last one
+    /// overlapping the one before); the common widths as constants, so that the window loop
+    /// unrolls (Etna's pools are 3 wide). False (and nothing usable) if an entry read is not
+    /// finite: every entry but the last `width − 1` starts a window, whose maximum is then NaN
+    /// (a NaN) or infinite, caught as `m − m ≠ 0`; the last ones are looked at one by one.
+    @inline(__always)
+    private func scan(_ w: UnsafePointer<Float>, span: Int, withIndex: Bool, scratch: UnsafeMutableRawPointer) -> Bool {
+        typealias V = ScanVector
+        let lanes = V.scalarCount
+        let best = scratch.bindMemory(to: Float.self, capacity: span + 16)
+        let index = (scratch + 4 * (span + 16)).bindMemory(to: Int32.self, capacity: span + 16)
+        @inline(__always) func run(_ width: Int, _ withIndex: Bool) -> V {
+            @inline(__always) func at(_ base: Int) -> V {
+                var m = V.load(w + base), bi = ScanIndex()
+                let first = m
+                for j in 1..<width {
+                    let v = V.load(w + (base &+ j))
+                    let wins = v .> m
+                    m.replace(with: v, where: wins)
+                    if withIndex { bi.replace(with: Int32(truncatingIfNeeded: j), where: wins) }
                 }
-                if am != nil { scan(true) } else { scan(false) }
-                if !any(nan) {
-                    let picked = (vectorEnd &+ s &- 1) / s
-                    let d = dst + t, first = Int32(truncatingIfNeeded: lo)
-                    for n in 0..<picked { d[n] = finish(scratchBest[n &* s]) }
-                    if let am {
-                        let a = am + t
-                        for n in 0..<picked {
-                            a[n] = scratchIndex[n &* s] &+ first &+ Int32(truncatingIfNeeded: n &* s)
-                        }
-                    }
-                    t &+= picked
-                    lo &+= picked &* s
-                }
+                m.store(best + base)
+                if withIndex { UnsafeMutableRawPointer(index + base).storeBytes(of: bi, as: ScanIndex.self) }
+                return first - first
             }
-            while t < innerEnd {
-                pool(t, lo, lo &+ width)
-                lo &+= s
-                t &+= 1
-            }
+            var base = 0, bad = V()
+            while base &+ lanes <= span { bad += at(base); base &+= lanes }
+            if base < span { bad += at(span &- lanes) }
+            return bad
         }
+        @inline(__always) func run(_ width: Int) -> V { withIndex ? run(width, true) : run(width, false) }
+        let bad: V
         switch kernel {
-        case 2: inner(2)
-        case 3: inner(3)
-        case 4: inner(4)
-        default: inner(kernel)
+        case 2: bad = run(2)
+        case 3: bad = run(3)
+        case 4: bad = run(4)
+        default: bad = run(kernel)
         }
-        poolClamped(innerEnd..<outLength)
+        var finite = true
+        for i in 0..<lanes { finite = finite && bad[i] == 0 }
+        for i in span..<(span &+ kernel &- 1) { finite = finite && w[i].isFinite }
+        return finite
+    }
+
+    /// Windows `ts` of one row from a ``scan(_:span:withIndex:scratch:)`` of `span` starts: window
+    /// `ts.lowerBound` starts `offset` starts into the scan, the others every `stride` after it.
+    /// A maximum found before the row's start (a copy of its first value) is at position 0.
+    @inline(__always)
+    private func pick(_ scratch: UnsafeMutableRawPointer, span: Int, offset: Int, windows ts: Range<Int>,
+                      into dst: UnsafeMutablePointer<Float>, argmax am: UnsafeMutablePointer<Int32>?) {
+        let best = scratch.assumingMemoryBound(to: Float.self) + offset
+        let index = (scratch + 4 * (span + 16)).assumingMemoryBound(to: Int32.self) + offset
+        let s = stride, n = ts.count, d = dst + ts.lowerBound, relu = self.relu
+        let start = ts.lowerBound &* s &- padding   // the first window's start in the row
+        var k = 0
+        if s == 3 && n >= 16 {
+            // 16 windows from 48 starts: two two-source shuffles instead of 16 scalar loads
+            typealias V = SIMD16<Float>
+            typealias I = SIMD16<Int32>
+            let steps = I(0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45)
+            @inline(__always) func at(_ k: Int) {
+                let b = best + 3 &* k
+                let x = V(b[0], b[3], b[6], b[9], b[12], b[15], b[18], b[21], b[24], b[27], b[30], b[33], b[36], b[39], b[42], b[45])
+                (relu ? x.replacing(with: 0, where: .!(x .> 0)) : x).store(d + k)
+                if let am {
+                    // (the same shuffles on the indices' bits)
+                    let i = UnsafeRawPointer(index + 3 &* k)
+                    @inline(__always) func f(_ j: Int) -> Float { i.load(fromByteOffset: 4 &* j, as: Float.self) }
+                    let bits = V(f(0), f(3), f(6), f(9), f(12), f(15), f(18), f(21), f(24), f(27), f(30), f(33), f(36), f(39), f(42), f(45))
+                    var v = unsafeBitCast(bits, to: I.self) &+ steps &+ Int32(truncatingIfNeeded: start &+ 3 &* k)
+                    v.replace(with: 0, where: v .< 0)
+                    UnsafeMutableRawPointer(am + (ts.lowerBound &+ k)).storeBytes(of: unsafeBitCast(v, to: V.self), as: V.self)
+                }
+            }
+            while k &+ 16 <= n { at(k); k &+= 16 }
+            if k < n { at(n &- 16) }
+            return
+        }
+        for k in 0..<n { let v = best[k &* s]; d[k] = relu ? (v > 0 ? v : 0) : v }
+        if let am {
+            let a = am + ts.lowerBound
+            for k in 0..<n { a[k] = Swift.max(0, index[k &* s] &+ Int32(truncatingIfNeeded: start &+ k &* s)) }
+        }
     }
 
     /// The input gradient (`shape`, `[B, C, L]`) from the output gradient `g`, the outputs and
