@@ -38,21 +38,18 @@ public enum Embedding {
             let dst = UnsafeSendablePointer(ob.baseAddress!)
             while start < count {
                 let n = min(batch, count - start)
-                var x = Array(waveforms[(start * per)..<((start + n) * per)])
-                if normalize { normalizeByMaxAbs(&x, count: n, size: per) }
                 let pieces = (n + pieceSize - 1) / pieceSize
-                x.withUnsafeBufferPointer { xb in
-                    let src = UnsafeSendable(xb)
-                    forEachIndependently(pieces) { p in
-                        let p0 = p * pieceSize, m = min(pieceSize, n - p0)
-                        let piece = Tensor(shape: [m, cfg.inputChannels, cfg.length],
-                                           scalars: Array(src.value[(p0 * per)..<((p0 + m) * per)]))
-                        let tape = Tape.inference()
-                        var g = SeededGenerator(seed: 0)   // inference draws nothing
-                        let f = encoder.features(tape.constant(piece), on: tape, generator: &g)
-                        f.value.withUnsafeBufferPointer { fb in
-                            (dst.p + (start + p0) * d).update(from: fb.baseAddress!, count: m * d)
-                        }
+                // each piece copied and scaled on its own thread (nothing serial between batches)
+                forEachIndependently(pieces) { p in
+                    let p0 = start + p * pieceSize, m = min(pieceSize, start + n - p0)
+                    var x = Array(waveforms[(p0 * per)..<((p0 + m) * per)])
+                    if normalize { normalizeByMaxAbs(&x, count: m, size: per) }
+                    let tape = Tape.inference()
+                    var g = SeededGenerator(seed: 0)   // inference draws nothing
+                    let f = encoder.features(tape.constant(Tensor(shape: [m, cfg.inputChannels, cfg.length], scalars: x)),
+                                             on: tape, generator: &g)
+                    f.value.withUnsafeBufferPointer { fb in
+                        (dst.p + p0 * d).update(from: fb.baseAddress!, count: m * d)
                     }
                 }
                 start += n
