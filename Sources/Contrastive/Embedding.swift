@@ -15,10 +15,10 @@ public enum Embedding {
 
     /// Embeddings `[count, C·T]` (flattened channel-major features) of `count` events
     /// (`[count, C_in, L]` in `waveforms`), `batchSize` events at a time (256 is a good size; it
-    /// sets how often progress is reported). Each batch is cut into pieces of 32 events that the
-    /// threads take one at a time, each piece through the whole encoder on one thread
-    /// (``forEachIndependently(_:_:)``): the result is the same bits for every thread count and
-    /// batch size.
+    /// sets how often progress is reported). Each batch is cut into pieces (``pieceSize(_:)``)
+    /// that the threads take one at a time, each piece copied, scaled and put through the whole
+    /// encoder on one thread (``forEachIndependently(_:_:)``): the result is the same bits for
+    /// every thread count and batch size.
     public static func compute(encoder: ConvEncoder, waveforms: [Float], count: Int, batchSize: Int = 256,
                                normalize: Bool = true, progress: ProgressHandler? = nil) -> [Float] {
         let cfg = encoder.config
