@@ -185,7 +185,8 @@ struct MaxPoolRows: Sendable {
         typealias V = ScanVector
         let lanes = V.scalarCount
         let best = scratch.bindMemory(to: Float.self, capacity: span + 16)
-        let index = (scratch + 4 * (span + 16)).bindMemory(to: Int32.self, capacity: span + 16)
+        // (the offsets' bits stored as floats, so that the pick shuffles them as it does the maxima)
+        let index = (scratch + 4 * (span + 16)).bindMemory(to: Float.self, capacity: span + 16)
         @inline(__always) func run(_ width: Int, _ withIndex: Bool) -> V {
             @inline(__always) func at(_ base: Int) -> V {
                 var m = V.load(w + base), bi = ScanIndex()
@@ -197,7 +198,7 @@ struct MaxPoolRows: Sendable {
                     if withIndex { bi.replace(with: Int32(truncatingIfNeeded: j), where: wins) }
                 }
                 m.store(best + base)
-                if withIndex { UnsafeMutableRawPointer(index + base).storeBytes(of: bi, as: ScanIndex.self) }
+                if withIndex { unsafeBitCast(bi, to: V.self).store(index + base) }
                 return first - first
             }
             var base = 0, bad = V()
@@ -226,7 +227,7 @@ struct MaxPoolRows: Sendable {
     private func pick(_ scratch: UnsafeMutableRawPointer, span: Int, offset: Int, windows ts: Range<Int>,
                       into dst: UnsafeMutablePointer<Float>, argmax am: UnsafeMutablePointer<Int32>?) {
         let best = scratch.assumingMemoryBound(to: Float.self) + offset
-        let index = (scratch + 4 * (span + 16)).assumingMemoryBound(to: Int32.self) + offset
+        let index = (scratch + 4 * (span + 16)).assumingMemoryBound(to: Float.self) + offset
         let s = stride, n = ts.count, d = dst + ts.lowerBound, relu = self.relu
         let start = ts.lowerBound &* s &- padding   // the first window's start in the row
         var k = 0
@@ -240,13 +241,11 @@ struct MaxPoolRows: Sendable {
                 let x = V(b[0], b[3], b[6], b[9], b[12], b[15], b[18], b[21], b[24], b[27], b[30], b[33], b[36], b[39], b[42], b[45])
                 (relu ? x.replacing(with: 0, where: .!(x .> 0)) : x).store(d + k)
                 if let am {
-                    // (the same shuffles on the indices' bits)
-                    let i = UnsafeRawPointer(index + 3 &* k)
-                    @inline(__always) func f(_ j: Int) -> Float { i.load(fromByteOffset: 4 &* j, as: Float.self) }
-                    let bits = V(f(0), f(3), f(6), f(9), f(12), f(15), f(18), f(21), f(24), f(27), f(30), f(33), f(36), f(39), f(42), f(45))
-                    var v = unsafeBitCast(bits, to: I.self) &+ steps &+ Int32(truncatingIfNeeded: start &+ 3 &* k)
-                    v.replace(with: 0, where: v .< 0)
-                    UnsafeMutableRawPointer(am + (ts.lowerBound &+ k)).storeBytes(of: unsafeBitCast(v, to: V.self), as: V.self)
+                    // (the same shuffles on the offsets' bits; negatives cleared by their sign)
+                    let i = index + 3 &* k
+                    let bits = V(i[0], i[3], i[6], i[9], i[12], i[15], i[18], i[21], i[24], i[27], i[30], i[33], i[36], i[39], i[42], i[45])
+                    let v = unsafeBitCast(bits, to: I.self) &+ steps &+ Int32(truncatingIfNeeded: start &+ 3 &* k)
+                    UnsafeMutableRawPointer(am + (ts.lowerBound &+ k)).storeBytes(of: unsafeBitCast(v & ~(v &>> 31), to: V.self), as: V.self)
                 }
             }
             while k &+ 16 <= n { at(k); k &+= 16 }
@@ -256,7 +255,7 @@ struct MaxPoolRows: Sendable {
         for k in 0..<n { let v = best[k &* s]; d[k] = relu ? (v > 0 ? v : 0) : v }
         if let am {
             let a = am + ts.lowerBound
-            for k in 0..<n { a[k] = Swift.max(0, index[k &* s] &+ Int32(truncatingIfNeeded: start &+ k &* s)) }
+            for k in 0..<n { a[k] = Swift.max(0, Int32(bitPattern: index[k &* s].bitPattern) &+ Int32(truncatingIfNeeded: start &+ k &* s)) }
         }
     }
 
