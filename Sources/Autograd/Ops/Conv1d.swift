@@ -394,8 +394,17 @@ extension Tape {
                 // as below a max pooling with stride ≥ 2, which needs no count)
                 let sparse = direct != nil && cout >= 2 && cin >= 8
                     && (pool.map { $0.stride >= 2 } ?? g.withUnsafeBufferPointer { 2 * nonZeroCount($0) <= $0.count })
+                // below disjoint pooling windows, the non-zero entries come straight from the maxima
+                let disjoint = pool.map { $0.stride >= $0.kernel && !argmax.isEmpty } ?? false
                 g.withUnsafeBufferPointer { pg in
                     xv.withUnsafeBufferPointer { px in
+                    gOut.withUnsafeBufferPointer { pgo in
+                    y.withUnsafeBufferPointer { py in
+                    argmax.withUnsafeBufferPointer { pam in
+                        let pooled = disjoint && sparse
+                            ? DirectConvolution.PooledGradient(gradient: pgo.baseAddress!, output: py.baseAddress!, argmax: pam.baseAddress!,
+                                                               outLength: pool!.outLength, relu: pool!.relu)
+                            : nil
                         withBatchWorkers(workers) { p in
                             let (cols, g2, _, dwp) = buffers[p]
                             let share = Parallel.range(chunk: p, of: workers, count: B)
@@ -407,7 +416,7 @@ extension Tape {
                                         let row = keepRows ? UnsafeMutablePointer(mutating: pk.baseAddress!)
                                             + (p * chunksPerWorker + m) * scratchF.row : cols
                                         direct.addWeightGradient(px.baseAddress!, pg.baseAddress!, b0: b0, nb: nb, into: dwp,
-                                                                 row: row, gcat: g2, rowsReady: keepRows, sparse: sparse)
+                                                                 row: row, gcat: g2, rowsReady: keepRows, sparse: sparse, pooled: pooled)
                                     }
                                 }
                                 return
@@ -430,6 +439,7 @@ extension Tape {
                                       beta: b0 == share.lowerBound ? 0 : 1, dwp, geo.rows)
                             }
                         }
+                    }}}
                     }
                 }
                 // partial sums added in worker order (reproducible for a given thread count)

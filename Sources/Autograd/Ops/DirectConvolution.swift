@@ -475,11 +475,13 @@ struct DirectConvolution {
     /// multiply-adds drop with the density.
     func addWeightGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, b0: Int, nb: Int,
                            into dw: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>,
-                           gcat: UnsafeMutablePointer<Float>, rowsReady: Bool, sparse: Bool = false) {
+                           gcat: UnsafeMutablePointer<Float>, rowsReady: Bool, sparse: Bool = false,
+                           pooled: PooledGradient? = nil) {
         let S = sampleStride, P = roundedPositions(nb), K = kernel
         let rowStride = rowsReady ? rowStride(nb) : fillRows(x, b0: b0, nb: nb, row: row)
         if sparse {
-            addSparseWeightGradient(g, b0: b0, nb: nb, into: dw, first: row + gap - padLeft, rowStride: rowStride, scratch: gcat)
+            addSparseWeightGradient(g, b0: b0, nb: nb, into: dw, first: row + gap - padLeft, rowStride: rowStride, scratch: gcat,
+                                    pooled: pooled)
             return
         }
         for co in 0..<cout {
@@ -524,6 +526,17 @@ struct DirectConvolution {
         }
     }
 
+    /// The gradient below a max pooling with disjoint windows (stride ≥ kernel), as the pooling
+    /// saw it: the pooled outputs' gradient and values and the positions of the windows' maxima
+    /// (`[B, C_out, L_p]` each). The convolution outputs' gradient is zero except at those
+    /// maxima (with ReLU, only where the pooled output is positive).
+    struct PooledGradient {
+        let gradient, output: UnsafePointer<Float>
+        let argmax: UnsafePointer<Int32>
+        let outLength: Int
+        let relu: Bool
+    }
+
     #if VSSL_BUILT_FOR_AVX512
     static let sparseRows = 16
     #else
@@ -533,7 +546,8 @@ struct DirectConvolution {
     /// The `sparse` path of ``addWeightGradient(_:_:b0:nb:into:row:gcat:rowsReady:sparse:)``;
     /// `scratch` holds a channel's non-zero entries (2 · nb · L' floats).
     func addSparseWeightGradient(_ g: UnsafePointer<Float>, b0: Int, nb: Int, into dw: UnsafeMutablePointer<Float>,
-                                 first: UnsafeMutablePointer<Float>, rowStride: Int, scratch: UnsafeMutablePointer<Float>) {
+                                 first: UnsafeMutablePointer<Float>, rowStride: Int, scratch: UnsafeMutablePointer<Float>,
+                                 pooled: PooledGradient? = nil) {
         typealias T = SIMD8<Float>
         let S = sampleStride, K = kernel, L = outLength
         let values = scratch, positions = UnsafeMutableRawPointer(scratch + nb * L).assumingMemoryBound(to: Int32.self)
@@ -541,16 +555,32 @@ struct DirectConvolution {
             // the channel's non-zero entries, in position order (no branches: every entry is
             // written, the count moves on past the non-zero ones)
             var count = 0
-            for j in 0..<nb {
-                var src = g + ((b0 + j) * cout + co) * L
-                var q = Int32(truncatingIfNeeded: j &* S)
-                for _ in 0..<L {
-                    let v = src.pointee
-                    values[count] = v
-                    positions[count] = q
-                    count &+= v != 0 ? 1 : 0
-                    src += 1
-                    q &+= 1
+            if let pooled {
+                // below disjoint pooling windows: only the windows' maxima can be non-zero, in
+                // window order (a third of the entries to look at for Etna's pools; the same list)
+                let lp = pooled.outLength
+                for j in 0..<nb {
+                    let at = ((b0 + j) * cout + co) * lp, q = Int32(truncatingIfNeeded: j &* S)
+                    let gp = pooled.gradient + at, yp = pooled.output + at, ap = pooled.argmax + at
+                    for t in 0..<lp {
+                        let v: Float = pooled.relu && !(yp[t] > 0) ? 0 : gp[t]
+                        values[count] = v
+                        positions[count] = q &+ ap[t]
+                        count &+= v != 0 ? 1 : 0
+                    }
+                }
+            } else {
+                for j in 0..<nb {
+                    var src = g + ((b0 + j) * cout + co) * L
+                    var q = Int32(truncatingIfNeeded: j &* S)
+                    for _ in 0..<L {
+                        let v = src.pointee
+                        values[count] = v
+                        positions[count] = q
+                        count &+= v != 0 ? 1 : 0
+                        src += 1
+                        q &+= 1
+                    }
                 }
             }
             if count == 0 { continue }
