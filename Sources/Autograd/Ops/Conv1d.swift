@@ -395,7 +395,7 @@ extension Tape {
                 let sparse = direct != nil && cout >= 2 && cin >= 8
                     && (pool.map { $0.stride >= 2 } ?? g.withUnsafeBufferPointer { 2 * nonZeroCount($0) <= $0.count })
                 // below disjoint pooling windows, the non-zero entries come straight from the maxima
-                let disjoint = pool.map { $0.stride >= $0.kernel && !argmax.isEmpty } ?? false
+                let disjoint = pool.map { $0.stride >= $0.kernel } ?? false
                 g.withUnsafeBufferPointer { pg in
                     xv.withUnsafeBufferPointer { px in
                     gOut.withUnsafeBufferPointer { pgo in

@@ -149,10 +149,10 @@ struct DirectConvolution {
             for _ in 0..<levels { h = h / 2 + 1 }
             return ((h + 15) / 16 * 16) << levels
         }
-        var best = fit, bestUse = Double(fit) / Double(computed(fit))
-        for nb in Swift.max(1, fit * 3 / 4)...Swift.min(n, fit * 5 / 4) {
-            let use = Double(nb) / Double(computed(nb))
-            if use > bestUse * (1 + 1e-9) || (use >= bestUse * (1 - 1e-9) && nb > best) { (best, bestUse) = (nb, use) }
+        // the largest count with the highest share of used positions (nb / computed, compared exactly)
+        var best = fit
+        for nb in Swift.max(1, fit * 3 / 4)...Swift.min(n, fit * 5 / 4) where nb * computed(best) >= best * computed(nb) {
+            best = nb
         }
         return best
     }
@@ -184,15 +184,22 @@ struct DirectConvolution {
         let h = n / 2 + 1, c = Self.readLength(positions: h, taps: K / 2, levels: levels - 1)
         let nested = cin * ((c + 15) / 16 * 16) + 3 * cout * ((h + 15) / 16 * 16) + splitScratch(positions: h, taps: K / 2, levels: levels - 1)
         guard levels == 2 else { return nested }
-        let q = Self.quarterGeometry(positions: n, taps: K)
-        return Swift.max(nested, 9 * (cin * q.rowStride + 8 * q.outStride + 32) + 3 * ((n / 2 + 1 + 15) / 16 * 16))
+        let q = quarterGeometry(positions: n, taps: K)
+        return Swift.max(nested, q.scratch)
     }
 
-    /// The leaves of a two-level split of `n` outputs of `K` taps: `h` positions of `K/4` taps,
-    /// reading `c` entries of rows `rowStride` apart, writing outputs `outStride` apart.
-    static func quarterGeometry(positions n: Int, taps K: Int) -> (h: Int, c: Int, rowStride: Int, outStride: Int) {
-        let h = (n / 2 + 1) / 2 + 1, c = readLength(positions: h, taps: K / 4, levels: 0)
-        return (h, c, (c + 15) / 16 * 16, (h + 15) / 16 * 16)
+    /// The layout of ``splitTwice(_:rowStride:positions:weights:taps:out:outStride:scratch:bias:)``
+    /// for `n` outputs of `K` taps: leaves of `h` positions and `K/4` taps reading `c` entries of
+    /// rows `rowStride` apart (nine sets of `cin` rows, `rowSet` apart), writing 8 channels'
+    /// outputs `outStride` apart (nine sets, `outSet` apart), then three half-rate rows of
+    /// `halfStride`; `scratch` floats in all. Each set is padded by one cache line: sets a
+    /// multiple of 4 KB apart would map the nine streams to the same cache sets.
+    func quarterGeometry(positions n: Int, taps K: Int)
+        -> (h: Int, c: Int, rowStride: Int, outStride: Int, rowSet: Int, outSet: Int, halfStride: Int, scratch: Int) {
+        let h = (n / 2 + 1) / 2 + 1, c = Self.readLength(positions: h, taps: K / 4, levels: 0)
+        let rowStride = (c + 15) / 16 * 16, outStride = (h + 15) / 16 * 16, halfStride = (n / 2 + 1 + 15) / 16 * 16
+        let rowSet = cin * rowStride + 16, outSet = 8 * outStride + 16
+        return (h, c, rowStride, outStride, rowSet, outSet, halfStride, 9 * (rowSet + outSet) + 3 * halfStride)
     }
 
     /// Positions of the outputs of `nb` samples (those between samples included).
@@ -340,10 +347,11 @@ struct DirectConvolution {
     }
 
     /// Two levels of the split of ``convolve(_:rowStride:positions:weights:taps:levels:out:outStride:scratch:bias:)``
-    /// in one pass each way: the nine quarter-rate rows straight from the four phases
-    /// `x[4m + r]` of each input row, and the outputs straight from the nine leaf outputs,
-    /// without the half-rate rows and outputs in between. Every value is the same sum, in the same
-    /// order, as through the two nested levels (the same bits). With the half-rate pieces
+    /// with less traffic: the nine quarter-rate rows in one pass straight from the four phases
+    /// `x[4m + r]` of each input row (no half-rate rows in between), and the outputs 8 channels
+    /// at a time, recombined through their half-rate outputs while the nine leaf outputs are in
+    /// the L1 cache. Every value is the same sum, in the same order, as through the two nested
+    /// levels (the same bits). With the half-rate pieces
     /// `A ∈ {even, odd, sum}` split again into `B`, the rows are
     /// `(A, B) = (0, 0): x[4m]`, `(0, 1): x[4m+2]`, `(0, 2): x[4m+2] + x[4m+4]`, `(1, 0): x[4m+1]`,
     /// `(1, 1): x[4m+3]`, `(1, 2): x[4m+3] + x[4m+5]`, `(2, 0): x[4m+1] + x[4m+2]`,
@@ -353,20 +361,16 @@ struct DirectConvolution {
     private func splitTwice(_ x: UnsafePointer<Float>, rowStride: Int, positions n: Int, weights w: UnsafePointer<Float>, taps K: Int,
                             out: UnsafeMutablePointer<Float>, outStride: Int, scratch: UnsafeMutablePointer<Float>,
                             bias: UnsafePointer<Float>?) {
-        typealias E = SIMD8<Float>
-        typealias D = SIMD16<Float>
         typealias Q = SIMD32<Float>
-        let g = Self.quarterGeometry(positions: n, taps: K)
-        // (sets one cache line more than a multiple of 4 KB apart would map the nine streams to the
-        // same cache sets: each is padded by one line)
-        let rowSet = cin * g.rowStride + 16, outSet = 8 * g.outStride + 16
+        let g = quarterGeometry(positions: n, taps: K)
+        let rowSet = g.rowSet, outSet = g.outSet
         let rows = scratch, outs = scratch + 9 * rowSet
         // the nine row sets, 8 quarter positions at a time (the last 8 overlapping)
         for i in 0..<cin {
             let src = x + i * rowStride, dst = rows + i * g.rowStride
             @inline(__always) func at(_ m: Int) {
-                let here = Q(UnsafeRawPointer(src + 4 &* m).loadUnaligned(as: Q.self))
-                let next = Q(UnsafeRawPointer(src + (4 &* m &+ 4)).loadUnaligned(as: Q.self))
+                let here = UnsafeRawPointer(src + 4 &* m).loadUnaligned(as: Q.self)
+                let next = UnsafeRawPointer(src + (4 &* m &+ 4)).loadUnaligned(as: Q.self)
                 let e = here.evenHalf, o = here.oddHalf, en = next.evenHalf, on = next.oddHalf
                 let q0 = e.evenHalf, q2 = e.oddHalf, q1 = o.evenHalf, q3 = o.oddHalf
                 let q0n = en.evenHalf, q2n = en.oddHalf, q1n = on.evenHalf
@@ -390,7 +394,7 @@ struct DirectConvolution {
         let positions = (g.h + 15) / 16 * 16, leafWeights = cout * cin * (K / 4), channelWeights = cin * (K / 4)
         // then, as the nested levels: the half-rate outputs u_A (h₁ positions) of each channel from
         // its leaves, and the outputs from those
-        let h1 = n / 2 + 1, half = (h1 + 15) / 16 * 16, u = outs + 9 * outSet
+        let h1 = n / 2 + 1, half = g.halfStride, u = outs + 9 * outSet
         var co = 0
         while co < cout {
             let channels = co..<Swift.min(co + 8, cout)

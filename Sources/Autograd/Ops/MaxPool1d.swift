@@ -112,22 +112,17 @@ struct MaxPoolRows: Sendable {
         let L = length, p = padding, lout = outLength
         let lo = innerStart &* stride &- p
         let span = innerEnd > innerStart ? (count &- 1) &* S &+ (innerEnd &- innerStart &- 1) &* stride &+ 1 : 0
-        guard count > 1, S - L >= 2 * p, span >= ScanVector.scalarCount else {
+        func rowByRow() {
             for j in 0..<count {
                 forward(src + j &* S, into: dst + j &* outputStride, argmax: am.map { $0 + j &* outputStride }, scratch: scratch)
             }
-            return
         }
+        guard count > 1, S - L >= 2 * p, span >= ScanVector.scalarCount else { return rowByRow() }
         for j in 0..<(count &- 1) {
             let end = src + (j &* S &+ L), next = src + (j &+ 1) &* S
             for i in 0..<p { end[i] = end[-1]; next[i &- p] = next[0] }
         }
-        guard scan(src + lo, span: span, withIndex: am != nil, scratch: scratch) else {
-            for j in 0..<count {
-                forward(src + j &* S, into: dst + j &* outputStride, argmax: am.map { $0 + j &* outputStride }, scratch: scratch)
-            }
-            return
-        }
+        guard scan(src + lo, span: span, withIndex: am != nil, scratch: scratch) else { return rowByRow() }
         for j in 0..<count {
             let d = dst + j &* outputStride, a = am.map { $0 + j &* outputStride }
             // windows first ..< last from the scan; the first row's left end and the last row's
