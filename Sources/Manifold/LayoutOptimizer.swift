@@ -106,6 +106,15 @@ public struct LayoutOptimizer: Sendable {
         let serial = schedule == .serial
         let nEpochs = self.nEpochs, lr = self.learningRate
         let lanes = dim == 2 && _vertexLanes
+        // The lanes' lists of due edges (partner, negative count; one spare entry for idle lanes)
+        // and where each row's list ends.
+        let listed = lanes && !serial ? graph.edgeCount + 1 : 0
+        let dueTarget = UnsafeMutablePointer<Int32>.allocate(capacity: listed)
+        let dueCount = UnsafeMutablePointer<Int32>.allocate(capacity: listed)
+        let dueEnd = UnsafeMutablePointer<Int>.allocate(capacity: lanes && !serial ? nHead : 0)
+        defer { dueTarget.deallocate(); dueCount.deallocate(); dueEnd.deallocate() }
+        if listed > 0 { dueTarget[listed - 1] = 0; dueCount[listed - 1] = 0 }
+        let DT = UnsafeSendablePointer(dueTarget), DC = UnsafeSendablePointer(dueCount), DE = UnsafeSendablePointer(dueEnd)
 
         head.withUnsafeMutableBufferPointer { hb in
         tail.withUnsafeMutableBufferPointer { tb in
@@ -211,83 +220,130 @@ public struct LayoutOptimizer: Sendable {
             // walks one vertex's due edges with that vertex's random stream and performs, lane for
             // lane, the float operations of `sweep` in the same order (the same bits), while the
             // eight dependency chains overlap instead of one waiting on its own latency.
+            //
+            // First the rows' due edges of the epoch are listed with their negative counts (one
+            // sequential pass over the sampling state, which depends on the sampling periods only);
+            // then the lanes walk those lists, the eight random streams stepped as one vector
+            // (a lane with fewer negatives keeps its state and pushes with a zero coefficient).
             func sweepLanes(_ rows: Range<Int>, epoch: Int, alpha: Float) {
                 typealias V = SIMD8<Float>
+                typealias U = SIMD8<UInt64>
                 let fe = Double(epoch)
                 let O = readOthers.p, h = H.p
                 let attractionScale = (-2 * a) * b, repulsionScale = (2 * gamma) * b
                 let step = alpha * doubleAttraction
-                // Lane-indexed values live in memory, written element by element and read as vectors
-                // (inserting into a vector register by a variable lane index goes through memory anyway).
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: 32) { ints in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * 8 + 3 * 64) { floats in
-                    let vertex = ints.baseAddress!, edge = vertex + 8, end = vertex + 16
-                    let negatives = vertex + 24
-                    let lx = floats.baseAddress!, ly = lx + 8, ox = lx + 16, oy = lx + 24
-                    let px = lx + 32, py = px + 64, coefficient = py + 64
+                // The due edges of `rows`: partner and negative count, row j's ending at dueEnd[j].
+                let dueTarget = DT.p, dueCount = DC.p, dueEnd = DE.p
+                var w = RS.p[rows.lowerBound]
+                let firstDue = w
+                for j in rows {
+                    for e in RS.p[j]..<RS.p[j + 1] where !(NS.p[e] > fe) {
+                        NS.p[e] += E.p[e]
+                        let count = Int((fe - NN.p[e]) / EN.p[e])
+                        var negatives: Int32 = 0
+                        if count > 0 {
+                            negatives = Int32(count)
+                            NN.p[e] += Double(count) * EN.p[e]
+                        }
+                        dueTarget[w] = C.p[e]
+                        dueCount[w] = negatives
+                        w += 1
+                    }
+                    dueEnd[j] = w
+                }
+                // An idle lane reads the spare entry past the due lists: partner 0, no negatives.
+                let idleEntry = graph.edgeCount
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 24) { ints in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 + 3 * 64) { floats in
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 40) { words in
+                    let vertex = ints.baseAddress!, cursor = vertex + 8, end = vertex + 16
+                    let lx = floats.baseAddress!, ly = lx + 8
+                    let px = lx + 16, py = px + 64, coefficient = py + 64
+                    // the lanes' random states (word k of lane l at 8k + l) and vertex numbers
+                    let state = words.baseAddress!, lane = state + 32
                     @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
                     @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+                    @inline(__always) func load(_ p: UnsafeMutablePointer<UInt64>) -> U { UnsafeRawPointer(p).loadUnaligned(as: U.self) }
+                    @inline(__always) func store(_ v: U, _ p: UnsafeMutablePointer<UInt64>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: U.self) }
                     var next = rows.lowerBound
-                    // Moves lane l to its next due edge, taking new vertices from `rows` as its
-                    // vertex runs out (its position written back); vertex −1 = lane idle.
-                    func advance(_ l: Int) {
-                        var e = edge[l]
-                        while true {
-                            while e < end[l] && NS.p[e] > fe { e += 1 }
-                            if e < end[l] { edge[l] = e; return }
-                            if vertex[l] >= 0 { h[2 * vertex[l]] = lx[l]; h[2 * vertex[l] + 1] = ly[l] }
-                            guard next < rows.upperBound else { vertex[l] = -1; return }
+                    // Writes lane l's vertex back and gives it the next vertex with due edges
+                    // (vertex −1 = lane idle).
+                    func take(_ l: Int) {
+                        if vertex[l] >= 0 {
+                            let j = vertex[l]
+                            h[2 * j] = lx[l]; h[2 * j + 1] = ly[l]
+                            R.p[j]._state = SIMD4(state[l], state[8 + l], state[16 + l], state[24 + l])
+                        }
+                        while next < rows.upperBound {
                             let j = next
                             next += 1
-                            vertex[l] = j; e = RS.p[j]; end[l] = RS.p[j + 1]
+                            let start = j == rows.lowerBound ? firstDue : dueEnd[j - 1]
+                            if start == dueEnd[j] { continue }
+                            vertex[l] = j; cursor[l] = start; end[l] = dueEnd[j]
                             lx[l] = h[2 * j]; ly[l] = h[2 * j + 1]
+                            let s = R.p[j]._state
+                            state[l] = s[0]; state[8 + l] = s[1]; state[16 + l] = s[2]; state[24 + l] = s[3]
+                            lane[l] = UInt64(j)
+                            return
                         }
+                        vertex[l] = -1; cursor[l] = idleEntry; end[l] = idleEntry + 1
+                        lane[l] = UInt64.max
                     }
-                    for l in 0..<8 { vertex[l] = -1; edge[l] = 0; end[l] = 0; lx[l] = 0; ly[l] = 0; advance(l) }
-                    while true {
-                        // the partner of each lane's due edge (idle lanes see themselves: no move)
-                        var busy = false
-                        for l in 0..<8 {
-                            if vertex[l] >= 0 {
-                                busy = true
-                                let t = Int(C.p[edge[l]])
-                                ox[l] = O[2 * t]; oy[l] = O[2 * t + 1]
-                            } else {
-                                ox[l] = lx[l]; oy[l] = ly[l]
-                            }
-                        }
-                        if !busy { break }
-                        // negative samples due with each edge
+                    for l in 0..<8 { vertex[l] = -1; take(l) }
+                    let tailCount = U(repeating: UInt64(nTail))
+                    while vertex[0] >= 0 || vertex[1] >= 0 || vertex[2] >= 0 || vertex[3] >= 0
+                            || vertex[4] >= 0 || vertex[5] >= 0 || vertex[6] >= 0 || vertex[7] >= 0 {
+                        var cx = load(lx), cy = load(ly)
+                        var s0 = load(state), s1 = load(state + 8), s2 = load(state + 16), s3 = load(state + 24)
+                        let me = load(lane)
+                        // each lane's due edge: its partner and its negatives (idle lanes see
+                        // themselves: no move)
+                        var ox = V(), oy = V()
+                        var counts = SIMD8<Int64>()
                         var most = 0
                         for l in 0..<8 {
-                            negatives[l] = 0
-                            guard vertex[l] >= 0 else { continue }
-                            let e = edge[l]
-                            NS.p[e] += E.p[e]
-                            let count = Int((fe - NN.p[e]) / EN.p[e])
-                            if count > 0 {
-                                negatives[l] = count
-                                most = max(most, count)
-                                NN.p[e] += Double(count) * EN.p[e]
-                            }
+                            let entry = cursor[l]
+                            let t = Int(dueTarget[entry])
+                            ox[l] = vertex[l] >= 0 ? O[2 * t] : lx[l]
+                            oy[l] = vertex[l] >= 0 ? O[2 * t + 1] : ly[l]
+                            let count = Int(dueCount[entry])
+                            counts[l] = Int64(count)
+                            most = max(most, count)
                         }
-                        var cx = load(lx), cy = load(ly)
-                        // Draws the negatives done..<done+size of each lane (as many as it has) and
-                        // scores them against the lanes' positions (cx, cy), stored in lx, ly.
-                        @inline(__always) func score(_ done: Int, _ size: Int, _ cx: V, _ cy: V) {
-                            for l in 0..<8 {
-                                let count = max(0, min(negatives[l] - done, 8))
-                                let j = vertex[l]
-                                for s in 0..<count {
-                                    let m = Int(truncatingIfNeeded: ((R.p[j].next() >> 32) &* UInt64(nTail)) >> 32)
-                                    let same = tailIsHead && m == j
-                                    px[8 * s + l] = same ? lx[l] : O[2 * m]
-                                    py[8 * s + l] = same ? ly[l] : O[2 * m + 1]
-                                }
-                                for s in count..<size { px[8 * s + l] = lx[l]; py[8 * s + l] = ly[l] }
-                            }
+                        // Draws negatives done..<done+size of each lane (as many as it has) and
+                        // scores them against the lanes' positions (cx, cy). Lane masks are made by
+                        // integer arithmetic: comparisons of integer vectors compile to lane loops.
+                        @inline(__always) func score(_ done: Int, _ size: Int, _ cx: V, _ cy: V, _ s0: inout U, _ s1: inout U,
+                                                     _ s2: inout U, _ s3: inout U) {
                             for s in 0..<size {
-                                let u = cx - load(px + 8 * s), v = cy - load(py + 8 * s)
+                                // all ones in the lanes that have no draw left
+                                let spent = unsafeBitCast((counts &- SIMD8<Int64>(repeating: Int64(done + s + 1))) &>> 63, to: U.self)
+                                let (o0, o1, o2, o3) = (s0, s1, s2, s3)
+                                let r = SeededGenerator._next(&s0, &s1, &s2, &s3)
+                                s0 = (o0 & spent) | (s0 & ~spent)
+                                s1 = (o1 & spent) | (s1 & ~spent)
+                                s2 = (o2 & spent) | (s2 & ~spent)
+                                s3 = (o3 & spent) | (s3 & ~spent)
+                                let m = ((r &>> 32) &* tailCount) &>> 32
+                                var gx = V(), gy = V()
+                                for l in 0..<8 {
+                                    let p = Int(truncatingIfNeeded: m[l])
+                                    gx[l] = O[2 * p]; gy[l] = O[2 * p + 1]
+                                }
+                                // a lane without a draw, or that drew itself, pushes against itself: no move
+                                var own = spent
+                                if tailIsHead {
+                                    let d = m ^ me
+                                    own |= ((d | (U() &- d)) &>> 63) &- 1
+                                }
+                                let own32 = SIMD8<UInt32>(truncatingIfNeeded: own)
+                                @inline(__always) func pick(_ g: V, _ c: V) -> V {
+                                    let gb = unsafeBitCast(g, to: SIMD8<UInt32>.self), cb = unsafeBitCast(c, to: SIMD8<UInt32>.self)
+                                    return unsafeBitCast((gb & ~own32) | (cb & own32), to: V.self)
+                                }
+                                let qx = pick(gx, cx), qy = pick(gy, cy)
+                                store(qx, px + 8 * s); store(qy, py + 8 * s)
+                                let u = cx - qx, v = cy - qy
                                 let q2 = u * u + v * v
                                 let apart = q2 .> 0
                                 let safe = q2.replacing(with: 1, where: .!apart)
@@ -298,9 +354,9 @@ public struct LayoutOptimizer: Sendable {
                         // in groups of up to 8 per lane, scored against the lane's position at the
                         // start of its group (the first before the attraction), pushed in order (as `sweep`)
                         var done = 0, size = min(most, 8)
-                        if size > 0 { score(0, size, cx, cy) }
-                        // attraction along each lane's due edge (idle lanes see themselves: no move)
-                        let x = cx - load(ox), y = cy - load(oy)
+                        if size > 0 { score(0, size, cx, cy, &s0, &s1, &s2, &s3) }
+                        // attraction along each lane's due edge
+                        let x = cx - ox, y = cy - oy
                         let d2 = x * x + y * y
                         let apart = d2 .> 0
                         let safe = d2.replacing(with: 1, where: .!apart)
@@ -319,12 +375,16 @@ public struct LayoutOptimizer: Sendable {
                             }
                             done += size
                             size = min(most - done, 8)
-                            if size > 0 { store(cx, lx); store(cy, ly); score(done, size, cx, cy) }
+                            if size > 0 { score(done, size, cx, cy, &s0, &s1, &s2, &s3) }
                         }
                         store(cx, lx); store(cy, ly)
-                        for l in 0..<8 where vertex[l] >= 0 { edge[l] += 1; advance(l) }
+                        store(s0, state); store(s1, state + 8); store(s2, state + 16); store(s3, state + 24)
+                        for l in 0..<8 {
+                            cursor[l] += 1
+                            if cursor[l] == end[l] { take(l) }
+                        }
                     }
-                }}
+                }}}
             }
 
             // Epoch e of head vertices `rows`, at umap-learn's step: α₀ for epoch 0, then

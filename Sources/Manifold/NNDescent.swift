@@ -80,10 +80,45 @@ public enum NNDescent {
         return NeighborGraph(pointCount: n, k: k, indices: indices, distances: distances)
     }
 
+    /// ‖a − b‖² in eight-lane partial sums (two independent accumulators, so a 64-D distance is a
+    /// few vector operations instead of a 64-long chain of scalar additions).
     @inline(__always)
     static func _squared(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
-        var s: Float = 0
-        for c in 0..<d { let z = a[c] - b[c]; s += z * z }
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var s0 = V(), s1 = V()
+        var c = 0
+        while c + 16 <= d {
+            let z0 = load(a + c) - load(b + c), z1 = load(a + c + 8) - load(b + c + 8)
+            s0 += z0 * z0
+            s1 += z1 * z1
+            c += 16
+        }
+        if c + 8 <= d {
+            let z = load(a + c) - load(b + c)
+            s0 += z * z
+            c += 8
+        }
+        var s = (s0 + s1).sum()
+        while c < d { let z = a[c] - b[c]; s += z * z; c += 1 }
+        return s
+    }
+
+    /// `offset + ⟨normal, row⟩`, in eight-lane partial sums like ``_squared(_:_:_:)``.
+    @inline(__always)
+    static func _side(_ normal: UnsafePointer<Float>, _ offset: Float, _ row: UnsafePointer<Float>, _ d: Int) -> Float {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var s0 = V(), s1 = V()
+        var c = 0
+        while c + 16 <= d {
+            s0 += load(normal + c) * load(row + c)
+            s1 += load(normal + c + 8) * load(row + c + 8)
+            c += 16
+        }
+        if c + 8 <= d { s0 += load(normal + c) * load(row + c); c += 8 }
+        var s = offset + (s0 + s1).sum()
+        while c < d { s += normal[c] * row[c]; c += 1 }
         return s
     }
 
@@ -130,39 +165,131 @@ public enum NNDescent {
 
         /// New and old candidate lists (forward and reverse neighbours), at most `maxCandidates`
         /// each, chosen by seeded random priority; sampled new entries are marked old.
-        mutating func candidates(maxCandidates: Int, seed: UInt64) -> ([[Int32]], [[Int32]]) {
-            var newC = [[(UInt64, Int32)]](repeating: [], count: n)
-            var oldC = [[(UInt64, Int32)]](repeating: [], count: n)
+        ///
+        /// Every entry gets its priority from one seeded stream in list order; a list keeps the
+        /// `maxCandidates` offers of lowest priority among its own entries and those that name it
+        /// (ties by index), which does not depend on the order of the offers, so the lists are
+        /// built in parallel from a transposed index of the entries.
+        mutating func candidates(maxCandidates maxC: Int, seed: UInt64) -> (new: _Lists, old: _Lists) {
+            let m = n * k
             var g = SeededGenerator(seed: seed, stream: 0xCA4D)
-            func offer(_ list: inout [(UInt64, Int32)], _ j: Int32, _ priority: UInt64) {
-                if list.count < maxCandidates { list.append((priority, j)); return }
-                var worst = 0
-                for c in 1..<list.count where list[c].0 > list[worst].0 { worst = c }
-                if priority < list[worst].0 { list[worst] = (priority, j) }
+            var priority = [UInt64](repeating: 0, count: m)
+            // Who names whom: the entries e = i·k + c naming j, grouped by j (counting sort, in e order).
+            var namedStart = [Int](repeating: 0, count: n + 1)
+            for e in 0..<m where index[e] >= 0 {
+                priority[e] = g.next()
+                namedStart[Int(index[e]) + 1] += 1
             }
-            for i in 0..<n {
-                for c in 0..<k {
-                    let j = index[i * k + c]
-                    if j < 0 { continue }
-                    let priority = g.next()
-                    if isNew[i * k + c] {
-                        offer(&newC[i], j, priority)
-                        offer(&newC[Int(j)], Int32(i), priority)
-                    } else {
-                        offer(&oldC[i], j, priority)
-                        offer(&oldC[Int(j)], Int32(i), priority)
+            for j in 0..<n { namedStart[j + 1] += namedStart[j] }
+            var namedBy = [Int32](repeating: 0, count: namedStart[n])
+            var cursor = namedStart
+            for e in 0..<m where index[e] >= 0 {
+                let j = Int(index[e])
+                namedBy[cursor[j]] = Int32(e)
+                cursor[j] += 1
+            }
+            var newMembers = [Int32](repeating: 0, count: n * maxC), newCount = [Int](repeating: 0, count: n)
+            var oldMembers = [Int32](repeating: 0, count: n * maxC), oldCount = [Int](repeating: 0, count: n)
+            let k = self.k
+            index.withUnsafeBufferPointer { ib in
+            isNew.withUnsafeBufferPointer { fb in
+            priority.withUnsafeBufferPointer { pb in
+            namedStart.withUnsafeBufferPointer { sb in
+            namedBy.withUnsafeBufferPointer { bb in
+            newMembers.withUnsafeMutableBufferPointer { nmb in
+            oldMembers.withUnsafeMutableBufferPointer { omb in
+            newCount.withUnsafeMutableBufferPointer { ncb in
+            oldCount.withUnsafeMutableBufferPointer { ocb in
+                let I = UnsafeSendablePointer(UnsafeMutablePointer(mutating: ib.baseAddress!))
+                let F = UnsafeSendablePointer(UnsafeMutablePointer(mutating: fb.baseAddress!))
+                let P = UnsafeSendablePointer(UnsafeMutablePointer(mutating: pb.baseAddress!))
+                let S = UnsafeSendablePointer(UnsafeMutablePointer(mutating: sb.baseAddress!))
+                let B = UnsafeSendablePointer(UnsafeMutablePointer(mutating: bb.baseAddress!))
+                let NM = UnsafeSendablePointer(nmb.baseAddress!), OM = UnsafeSendablePointer(omb.baseAddress!)
+                let NC = UnsafeSendablePointer(ncb.baseAddress!), OC = UnsafeSendablePointer(ocb.baseAddress!)
+                Parallel.forRanges(n, minChunk: 1024) { rows in
+                    withUnsafeTemporaryAllocation(of: (UInt64, Int32).self, capacity: 2 * maxC) { best in
+                        let newBest = best.baseAddress!, oldBest = newBest + maxC
+                        for u in rows {
+                            var nNew = 0, nOld = 0
+                            // Keeps the maxC lowest (priority, member) of a list, sorted.
+                            @inline(__always) func offer(_ list: UnsafeMutablePointer<(UInt64, Int32)>, _ count: inout Int,
+                                                         _ p: UInt64, _ j: Int32) {
+                                if count == maxC && (p, j) >= list[maxC - 1] { return }
+                                var s = count < maxC ? count : maxC - 1
+                                while s > 0 && list[s - 1] > (p, j) { list[s] = list[s - 1]; s -= 1 }
+                                list[s] = (p, j)
+                                if count < maxC { count += 1 }
+                            }
+                            for e in (u * k)..<(u * k + k) where I.p[e] >= 0 {
+                                if F.p[e] { offer(newBest, &nNew, P.p[e], I.p[e]) } else { offer(oldBest, &nOld, P.p[e], I.p[e]) }
+                            }
+                            for r in S.p[u]..<S.p[u + 1] {
+                                let e = Int(B.p[r]), i = Int32(e / k)
+                                if F.p[e] { offer(newBest, &nNew, P.p[e], i) } else { offer(oldBest, &nOld, P.p[e], i) }
+                            }
+                            // Distinct members, ascending.
+                            @inline(__always) func emit(_ list: UnsafeMutablePointer<(UInt64, Int32)>, _ count: Int,
+                                                        _ out: UnsafeMutablePointer<Int32>) -> Int {
+                                for s in 0..<count { out[s] = list[s].1 }
+                                var sorted = UnsafeMutableBufferPointer(start: out, count: count)
+                                sorted.sort()
+                                var distinct = 0
+                                for s in 0..<count where distinct == 0 || out[distinct - 1] != out[s] {
+                                    out[distinct] = out[s]
+                                    distinct += 1
+                                }
+                                return distinct
+                            }
+                            NC.p[u] = emit(newBest, nNew, NM.p + u * maxC)
+                            OC.p[u] = emit(oldBest, nOld, OM.p + u * maxC)
+                        }
                     }
                 }
-            }
+            }}}}}}}}}
             // Entries sampled as new become old.
-            for i in 0..<n {
-                let chosen = Set(newC[i].map(\.1))
-                for c in 0..<k where isNew[i * k + c] && chosen.contains(index[i * k + c]) { isNew[i * k + c] = false }
+            index.withUnsafeBufferPointer { ib in
+            isNew.withUnsafeMutableBufferPointer { fb in
+            newMembers.withUnsafeBufferPointer { nmb in
+            newCount.withUnsafeBufferPointer { ncb in
+                let I = UnsafeSendablePointer(UnsafeMutablePointer(mutating: ib.baseAddress!))
+                let F = UnsafeSendablePointer(fb.baseAddress!)
+                let NM = UnsafeSendablePointer(UnsafeMutablePointer(mutating: nmb.baseAddress!))
+                let NC = UnsafeSendablePointer(UnsafeMutablePointer(mutating: ncb.baseAddress!))
+                Parallel.forRanges(n, minChunk: 1024) { rows in
+                    for i in rows {
+                        let chosen = UnsafeBufferPointer(start: NM.p + i * maxC, count: NC.p[i])
+                        for e in (i * k)..<(i * k + k) where F.p[e] && chosen.contains(I.p[e]) { F.p[e] = false }
+                    }
+                }
+            }}}}
+            return (_Lists(members: newMembers, width: maxC, counts: newCount),
+                    _Lists(members: oldMembers, width: maxC, counts: oldCount))
+        }
+    }
+
+    /// Lists of point indices in one flat array: list u is `members[start[u]..<start[u + 1]]`.
+    struct _Lists {
+        var start: [Int]
+        var members: [Int32]
+
+        var count: Int { start.count - 1 }
+
+        init(start: [Int], members: [Int32]) {
+            self.start = start
+            self.members = members
+        }
+
+        /// Compacts lists stored `width` apart with `counts[u]` members each.
+        init(members padded: [Int32], width: Int, counts: [Int]) {
+            start = [0]
+            start.reserveCapacity(counts.count + 1)
+            members = []
+            members.reserveCapacity(counts.reduce(0, +))
+            for (u, c) in counts.enumerated() {
+                members.append(contentsOf: padded[(u * width)..<(u * width + c)])
+                start.append(members.count)
             }
-            func lists(_ c: [[(UInt64, Int32)]]) -> [[Int32]] {
-                c.map { l in Array(Set(l.map(\.1))).sorted() }
-            }
-            return (lists(newC), lists(oldC))
         }
     }
 
@@ -170,7 +297,7 @@ public enum NNDescent {
     /// `oldLists[u]`. Batches of groups are scored in parallel, then applied. Returns how many
     /// list entries changed.
     static func _join(_ heap: inout _Heaps, _ x: UnsafeMutablePointer<Float>, dim: Int,
-                      newLists: [[Int32]], oldLists: [[Int32]]?) -> Int {
+                      newLists: _Lists, oldLists: _Lists?) -> Int {
         let groups = newLists.count
         let batch = 2048
         var changes = 0
@@ -189,9 +316,9 @@ public enum NNDescent {
                     DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                         var out: [(Int32, Int32, Float)] = []
                         for u in Parallel.range(chunk: chunk, of: chunks, count: end - first) {
-                            let fresh = newLists[first + u]
-                            let old = oldLists?[first + u] ?? []
-                            for a in 0..<fresh.count {
+                            let fresh = newLists.members[newLists.start[first + u]..<newLists.start[first + u + 1]]
+                            let old = oldLists.map { $0.members[$0.start[first + u]..<$0.start[first + u + 1]] } ?? []
+                            for a in fresh.indices {
                                 let p = Int(fresh[a])
                                 let tp = D.p[p * k + k - 1]
                                 func consider(_ q: Int) {
@@ -199,7 +326,7 @@ public enum NNDescent {
                                     if d <= tp { out.append((Int32(p), Int32(q), d)) }
                                     if d <= D.p[q * k + k - 1] { out.append((Int32(q), Int32(p), d)) }
                                 }
-                                for b in (a + 1)..<max(a + 1, fresh.count) where fresh[b] != fresh[a] { consider(Int(fresh[b])) }
+                                for b in (a + 1)..<max(a + 1, fresh.endIndex) where fresh[b] != fresh[a] { consider(Int(fresh[b])) }
                                 for q in old where Int(q) != p { consider(Int(q)) }
                             }
                         }
@@ -240,47 +367,62 @@ public enum NNDescent {
     }
 
     /// Leaves of `trees` random-projection trees (each split: the hyperplane halfway between two
-    /// random points of the node; leaves hold at most `leafSize` points).
-    static func _forest(_ x: UnsafeMutablePointer<Float>, n: Int, dim: Int, trees: Int, leafSize: Int, seed: UInt64) -> [[Int32]] {
-        var perTree = [[[Int32]]](repeating: [], count: trees)
+    /// random points of the node; leaves hold at most `leafSize` points). Each tree partitions
+    /// one index array in place (stably), so a leaf is a range of it.
+    static func _forest(_ x: UnsafeMutablePointer<Float>, n: Int, dim: Int, trees: Int, leafSize: Int, seed: UInt64) -> _Lists {
+        var perTree = [(order: [Int32], ends: [Int])](repeating: ([], []), count: trees)
         perTree.withUnsafeMutableBufferPointer { pb in
             let P = UnsafeSendablePointer(pb.baseAddress!)
             let X = UnsafeSendablePointer(x)
             DispatchQueue.concurrentPerform(iterations: trees) { t in
                 var g = SeededGenerator(seed: seed, stream: 0x7EE5_0000 &+ UInt64(t))
-                var leaves: [[Int32]] = []
-                var stack: [[Int32]] = [Array(0..<Int32(n))]
+                var order = Array(0..<Int32(n)), right = [Int32](repeating: 0, count: n)
+                var ends: [Int] = []
+                var stack = [0..<n]
                 var normal = [Float](repeating: 0, count: dim)
                 while let node = stack.popLast() {
-                    if node.count <= leafSize { leaves.append(node); continue }
-                    let a = Int(node[g.nextInt(below: node.count)])
-                    var b = Int(node[g.nextInt(below: node.count)])
-                    if a == b { b = Int(node[(node.firstIndex(of: Int32(a))! + 1) % node.count]) }
+                    if node.count <= leafSize { ends.append(node.upperBound); continue }
+                    let a = Int(order[node.lowerBound + g.nextInt(below: node.count)])
+                    var b = Int(order[node.lowerBound + g.nextInt(below: node.count)])
+                    if a == b { b = Int(order[node.lowerBound + (order[node].firstIndex(of: Int32(a))! - node.lowerBound + 1) % node.count]) }
                     var offset: Float = 0
                     for c in 0..<dim {
                         let pa = X.p[a * dim + c], pb = X.p[b * dim + c]
                         normal[c] = pa - pb
                         offset -= normal[c] * (pa + pb) / 2
                     }
-                    var left: [Int32] = [], right: [Int32] = []
-                    for v in node {
-                        var s = offset
-                        let row = X.p + Int(v) * dim
-                        for c in 0..<dim { s += normal[c] * row[c] }
-                        if s > 0 || (s == 0 && g.next() & 1 == 0) { left.append(v) } else { right.append(v) }
+                    // Left side kept in place (never ahead of the reading position), right side aside.
+                    var nLeft = 0, nRight = 0
+                    for r in node {
+                        let v = order[r]
+                        let s = _side(normal, offset, X.p + Int(v) * dim, dim)
+                        if s > 0 || (s == 0 && g.next() & 1 == 0) {
+                            order[node.lowerBound + nLeft] = v; nLeft += 1
+                        } else {
+                            right[nRight] = v; nRight += 1
+                        }
                     }
-                    if left.isEmpty || right.isEmpty {
+                    for r in 0..<nRight { order[node.lowerBound + nLeft + r] = right[r] }
+                    if nLeft == 0 || nRight == 0 {
                         // Degenerate split (duplicates): halve at random.
-                        let shuffled = node.shuffled(using: &g)
-                        left = Array(shuffled[..<(node.count / 2)])
-                        right = Array(shuffled[(node.count / 2)...])
+                        order[node].shuffle(using: &g)
+                        nLeft = node.count / 2
                     }
-                    stack.append(left)
-                    stack.append(right)
+                    let middle = node.lowerBound + nLeft
+                    stack.append(node.lowerBound..<middle)
+                    stack.append(middle..<node.upperBound)
                 }
-                P.p[t] = leaves
+                // Leaves were finished in stack order, not position order: list them by position.
+                ends.sort()
+                P.p[t] = (order, ends)
             }
         }
-        return perTree.flatMap { $0 }
+        var start = [0], members: [Int32] = []
+        members.reserveCapacity(n * trees)
+        for tree in perTree {
+            for end in tree.ends { start.append(members.count + end) }
+            members.append(contentsOf: tree.order)
+        }
+        return _Lists(start: start, members: members)
     }
 }

@@ -33,6 +33,26 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     @inlinable @inline(__always)
     static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
+    /// The four state words, for code that steps several generators in the lanes of a vector
+    /// (UMAP's negative sampling: ``SeededGenerator/_next(_:_:_:_:)`` is `next()` lane by lane).
+    @inlinable public var _state: SIMD4<UInt64> {
+        get { SIMD4(s0, s1, s2, s3) }
+        set { s0 = newValue[0]; s1 = newValue[1]; s2 = newValue[2]; s3 = newValue[3] }
+    }
+
+    /// `next()` of eight generators whose state words are the lanes of `s0`…`s3`.
+    @inlinable @inline(__always)
+    public static func _next(_ s0: inout SIMD8<UInt64>, _ s1: inout SIMD8<UInt64>, _ s2: inout SIMD8<UInt64>,
+                             _ s3: inout SIMD8<UInt64>) -> SIMD8<UInt64> {
+        let x = s1 &* 5
+        let result = ((x &<< 7) | (x &>> 57)) &* 9
+        let t = s1 &<< 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = (s3 &<< 45) | (s3 &>> 19)
+        return result
+    }
+
     @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
         let result = Self.rotl(s1 &* 5, 7) &* 9
