@@ -97,8 +97,7 @@ public struct LayoutOptimizer: Sendable {
         let eps = Self._epochsPerSample(graph.weights, nEpochs: nEpochs)
         let rate = Double(max(1, negativeSampleRate))
         var nextSample = eps
-        var epsNeg = eps.map { $0 / rate }
-        var nextNegative = epsNeg
+        var nextNegative = eps.map { $0 / rate }
         var rngs = (0..<nHead).map { SeededGenerator(seed: seed, stream: UInt64($0)) }
         let a = Float(curve.a), b = Float(curve.b), gamma = repulsionStrength
         let doubleAttraction: Float = schedule == .parallel && tailIsHead ? 2 : 1
@@ -108,12 +107,16 @@ public struct LayoutOptimizer: Sendable {
         let lanes = dim == 2 && _vertexLanes
         // The lanes' lists of due edges (partner, negative count; one spare entry for idle lanes)
         // and where each row's list ends.
-        let listed = lanes && !serial ? graph.edgeCount + 1 : 0
+        let listedEpochs = 4
+        let listed = lanes && !serial ? listedEpochs * (graph.edgeCount + 1) : 0
         let dueTarget = UnsafeMutablePointer<Int32>.allocate(capacity: listed)
         let dueCount = UnsafeMutablePointer<Int32>.allocate(capacity: listed)
-        let dueEnd = UnsafeMutablePointer<Int>.allocate(capacity: lanes && !serial ? nHead : 0)
+        let dueEnd = UnsafeMutablePointer<Int>.allocate(capacity: lanes && !serial ? listedEpochs * nHead : 0)
         defer { dueTarget.deallocate(); dueCount.deallocate(); dueEnd.deallocate() }
-        if listed > 0 { dueTarget[listed - 1] = 0; dueCount[listed - 1] = 0 }
+        for g in 0..<(listed > 0 ? listedEpochs : 0) {
+            dueTarget[g * (graph.edgeCount + 1) + graph.edgeCount] = 0
+            dueCount[g * (graph.edgeCount + 1) + graph.edgeCount] = 0
+        }
         let DT = UnsafeSendablePointer(dueTarget), DC = UnsafeSendablePointer(dueCount), DE = UnsafeSendablePointer(dueEnd)
 
         head.withUnsafeMutableBufferPointer { hb in
@@ -121,7 +124,6 @@ public struct LayoutOptimizer: Sendable {
         snapshot.withUnsafeMutableBufferPointer { sb in
         nextSample.withUnsafeMutableBufferPointer { nsb in
         nextNegative.withUnsafeMutableBufferPointer { nnb in
-        epsNeg.withUnsafeMutableBufferPointer { enb in
         rngs.withUnsafeMutableBufferPointer { rb in
         eps.withUnsafeBufferPointer { eb in
         graph.rowStart.withUnsafeBufferPointer { rsb in
@@ -132,7 +134,7 @@ public struct LayoutOptimizer: Sendable {
             let readOthers = UnsafeSendablePointer(tailIsHead ? (serial ? hb.baseAddress! : sb.baseAddress!) : tb.baseAddress!)
             let S = UnsafeSendablePointer(sb.baseAddress ?? hb.baseAddress!)
             let NS = UnsafeSendablePointer(nsb.baseAddress!), NN = UnsafeSendablePointer(nnb.baseAddress!)
-            let EN = UnsafeSendablePointer(enb.baseAddress!), R = UnsafeSendablePointer(rb.baseAddress!)
+            let R = UnsafeSendablePointer(rb.baseAddress!)
             let E = UnsafeSendablePointer(UnsafeMutablePointer(mutating: eb.baseAddress!))
             let RS = UnsafeSendablePointer(UnsafeMutablePointer(mutating: rsb.baseAddress!))
             let C = UnsafeSendablePointer(UnsafeMutablePointer(mutating: cb.baseAddress!))
@@ -161,7 +163,8 @@ public struct LayoutOptimizer: Sendable {
                         let t = Int(C.p[e])
                         let other = readOthers.p + t * dim
                         NS.p[e] += E.p[e]
-                        let nNeg = max(0, Int((fe - NN.p[e]) / EN.p[e]))
+                        let epsNeg = E.p[e] / rate   // epochs between negative samples
+                        let nNeg = max(0, Int((fe - NN.p[e]) / epsNeg))
                         // Negatives in groups of up to 8, each scored against the position at the
                         // start of its group (the first group before the attraction): the power
                         // evaluations are independent of each other and of the attraction's (no
@@ -208,7 +211,7 @@ public struct LayoutOptimizer: Sendable {
                             group = min(remaining, 8)
                             if group > 0 { score(group) }
                         }
-                        if nNeg > 0 { NN.p[e] += Double(nNeg) * EN.p[e] }
+                        if nNeg > 0 { NN.p[e] += Double(nNeg) * epsNeg }
                     }
                 }
               }}}
@@ -228,29 +231,42 @@ public struct LayoutOptimizer: Sendable {
             func sweepLanes(_ rows: Range<Int>, epoch: Int, alpha: Float) {
                 typealias V = SIMD8<Float>
                 typealias U = SIMD8<UInt64>
-                let fe = Double(epoch)
                 let O = readOthers.p, h = H.p
                 let attractionScale = (-2 * a) * b, repulsionScale = (2 * gamma) * b
                 let step = alpha * doubleAttraction
-                // The due edges of `rows`: partner and negative count, row j's ending at dueEnd[j].
-                let dueTarget = DT.p, dueCount = DC.p, dueEnd = DE.p
-                var w = RS.p[rows.lowerBound]
-                let firstDue = w
-                for j in rows {
-                    for e in RS.p[j]..<RS.p[j + 1] where !(NS.p[e] > fe) {
-                        NS.p[e] += E.p[e]
-                        let count = Int((fe - NN.p[e]) / EN.p[e])
-                        var negatives: Int32 = 0
-                        if count > 0 {
-                            negatives = Int32(count)
-                            NN.p[e] += Double(count) * EN.p[e]
+                // The due edges of `rows`: partner and negative count, row j's ending at dueEnd[j],
+                // listed for `listedEpochs` epochs at a time (one pass over the sampling state
+                // instead of one per epoch: that pass is bound by memory bandwidth).
+                let slice = epoch % listedEpochs, stride = graph.edgeCount + 1
+                if slice == 0 {
+                    let epochs = min(listedEpochs, nEpochs - epoch)
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: listedEpochs) { cursor in
+                        for g in 0..<epochs { cursor[g] = g * stride + RS.p[rows.lowerBound] }
+                        for j in rows {
+                            // epoch by epoch within the row (the row's edges are independent: the
+                            // divisions of one epoch overlap instead of chaining through one edge)
+                            for g in 0..<epochs {
+                                let fe = Double(epoch + g)
+                                for e in RS.p[j]..<RS.p[j + 1] where !(NS.p[e] > fe) {
+                                    NS.p[e] += E.p[e]
+                                    let epsNeg = E.p[e] / rate
+                                    let count = Int((fe - NN.p[e]) / epsNeg)
+                                    var negatives: Int32 = 0
+                                    if count > 0 {
+                                        negatives = Int32(count)
+                                        NN.p[e] += Double(count) * epsNeg
+                                    }
+                                    DT.p[cursor[g]] = C.p[e]
+                                    DC.p[cursor[g]] = negatives
+                                    cursor[g] += 1
+                                }
+                            }
+                            for g in 0..<epochs { DE.p[g * nHead + j] = cursor[g] - g * stride }
                         }
-                        dueTarget[w] = C.p[e]
-                        dueCount[w] = negatives
-                        w += 1
                     }
-                    dueEnd[j] = w
                 }
+                let dueTarget = DT.p + slice * stride, dueCount = DC.p + slice * stride, dueEnd = DE.p + slice * nHead
+                let firstDue = RS.p[rows.lowerBound]
                 // An idle lane reads the spare entry past the due lists: partner 0, no negatives.
                 let idleEntry = graph.edgeCount
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: 24) { ints in
@@ -341,9 +357,13 @@ public struct LayoutOptimizer: Sendable {
                                     let gb = unsafeBitCast(g, to: SIMD8<UInt32>.self), cb = unsafeBitCast(c, to: SIMD8<UInt32>.self)
                                     return unsafeBitCast((gb & ~own32) | (cb & own32), to: V.self)
                                 }
-                                let qx = pick(gx, cx), qy = pick(gy, cy)
-                                store(qx, px + 8 * s); store(qy, py + 8 * s)
-                                let u = cx - qx, v = cy - qy
+                                store(pick(gx, cx), px + 8 * s); store(pick(gy, cy), py + 8 * s)
+                            }
+                            // Scored in a second loop: the draws and their loads above are short
+                            // chains that overlap across negatives, and the long power chains below
+                            // no longer wait behind the loads.
+                            for s in 0..<size {
+                                let u = cx - load(px + 8 * s), v = cy - load(py + 8 * s)
                                 let q2 = u * u + v * v
                                 let apart = q2 .> 0
                                 let safe = q2.replacing(with: 1, where: .!apart)
@@ -418,7 +438,7 @@ public struct LayoutOptimizer: Sendable {
                 }
                 report(e)
             }
-        }}}}}}}}}}
+        }}}}}}}}}
     }
 
     /// `x^y` for x > 0 to ~1e-6 relative accuracy, without libm calls (the SGD's hot path:

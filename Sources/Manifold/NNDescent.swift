@@ -36,17 +36,26 @@ public enum NNDescent {
 
         x.withUnsafeBufferPointer { xb in
             let X = UnsafeSendablePointer(UnsafeMutablePointer(mutating: xb.baseAddress!))
-            // Random start lists so every point has k − 1 entries.
-            for i in 0..<n {
-                var g = SeededGenerator(seed: seed, stream: UInt64(i) &+ 0x77_0000_0000)
-                var added = 0, tries = 0
-                while added < kk && tries < 4 * kk + 20 {
-                    tries += 1
-                    let j = g.nextInt(below: n)
-                    if j == i { continue }
-                    if heap.push(i, Int32(j), _squared(X.p + i * dim, X.p + j * dim, dim)) { added += 1 }
+            // Random start lists so every point has k − 1 entries (each list from its own stream).
+            heap.index.withUnsafeMutableBufferPointer { ib in
+            heap.distance.withUnsafeMutableBufferPointer { db in
+            heap.isNew.withUnsafeMutableBufferPointer { nb in
+                let I = UnsafeSendablePointer(ib.baseAddress!), D = UnsafeSendablePointer(db.baseAddress!)
+                let F = UnsafeSendablePointer(nb.baseAddress!)
+                Parallel.forRanges(n, minChunk: 1024) { rows in
+                    for i in rows {
+                        var g = SeededGenerator(seed: seed, stream: UInt64(i) &+ 0x77_0000_0000)
+                        var added = 0, tries = 0
+                        while added < kk && tries < 4 * kk + 20 {
+                            tries += 1
+                            let j = g.nextInt(below: n)
+                            if j == i { continue }
+                            if _Heaps._push(I.p + i * kk, D.p + i * kk, F.p + i * kk, kk, Int32(j),
+                                            _squared(X.p + i * dim, X.p + j * dim, dim)) { added += 1 }
+                        }
+                    }
                 }
-            }
+            }}}
             // Random-projection forest: leaf co-members are the first candidates.
             let leaves = _forest(X.p, n: n, dim: dim, trees: nTrees, leafSize: max(10, k), seed: seed)
             _ = _join(&heap, X.p, dim: dim, newLists: leaves, oldLists: nil)
@@ -70,13 +79,20 @@ public enum NNDescent {
         }
         // Exact distances for the reported neighbours (as the exact search does).
         data.values.withUnsafeBufferPointer { v in
-            for i in 0..<n {
-                for c in 1..<k {
-                    let j = Int(indices[i * k + c])
-                    distances[i * k + c] = NearestNeighbors._distance(v.baseAddress! + i * dim, v.baseAddress! + j * dim, dim, metric)
+        indices.withUnsafeBufferPointer { ib in
+        distances.withUnsafeMutableBufferPointer { db in
+            let V = UnsafeSendablePointer(UnsafeMutablePointer(mutating: v.baseAddress!))
+            let I = UnsafeSendablePointer(UnsafeMutablePointer(mutating: ib.baseAddress!))
+            let D = UnsafeSendablePointer(db.baseAddress!)
+            Parallel.forRanges(n, minChunk: 1024) { rows in
+                for i in rows {
+                    for c in 1..<k {
+                        let j = Int(I.p[i * k + c])
+                        D.p[i * k + c] = NearestNeighbors._distance(V.p + i * dim, V.p + j * dim, dim, metric)
+                    }
                 }
             }
-        }
+        }}}
         return NeighborGraph(pointCount: n, k: k, indices: indices, distances: distances)
     }
 
@@ -137,17 +153,7 @@ public enum NNDescent {
             isNew = [Bool](repeating: true, count: n * k)
         }
 
-        /// Offers j at squared distance d to list i; true if it entered.
-        mutating func push(_ i: Int, _ j: Int32, _ d: Float) -> Bool {
-            index.withUnsafeMutableBufferPointer { ib in
-                distance.withUnsafeMutableBufferPointer { db in
-                    isNew.withUnsafeMutableBufferPointer { nb in
-                        _Heaps._push(ib.baseAddress! + i * k, db.baseAddress! + i * k, nb.baseAddress! + i * k, k, j, d)
-                    }
-                }
-            }
-        }
-
+        /// Offers j at squared distance d to the list at `idx`/`dist`/`fresh`; true if it entered.
         @inline(__always)
         static func _push(_ idx: UnsafeMutablePointer<Int32>, _ dist: UnsafeMutablePointer<Float>,
                           _ fresh: UnsafeMutablePointer<Bool>, _ k: Int, _ j: Int32, _ d: Float) -> Bool {
@@ -301,68 +307,72 @@ public enum NNDescent {
         let groups = newLists.count
         let batch = 2048
         var changes = 0
-        let k = heap.k
+        let k = heap.k, n = heap.n
+        // Offers (target, candidate, squared distance), binned by the apply chunk that owns the target.
+        let chunks = Parallel.chunkCount(batch, minChunk: 64)
+        let applyChunks = Parallel.chunkCount(n, minChunk: 4096)
+        let ownerEnds = (0..<applyChunks).map { Parallel.range(chunk: $0, of: applyChunks, count: n).upperBound }
+        var bins = [[(Int32, Int32, Float)]](repeating: [], count: chunks * applyChunks)
+        var counts = [Int](repeating: 0, count: applyChunks)
         var start = 0
         while start < groups {
             let end = min(groups, start + batch)
-            let chunks = Parallel.chunkCount(end - start, minChunk: 64)
-            var buffers = [[(Int32, Int32, Float)]](repeating: [], count: chunks)
             let first = start
+            let scoring = Parallel.chunkCount(end - start, minChunk: 64)
             heap.distance.withUnsafeBufferPointer { db in
-                buffers.withUnsafeMutableBufferPointer { bb in
+                bins.withUnsafeMutableBufferPointer { bb in
                     let D = UnsafeSendablePointer(UnsafeMutablePointer(mutating: db.baseAddress!))
                     let B = UnsafeSendablePointer(bb.baseAddress!)
                     let X = UnsafeSendablePointer(x)
-                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                        var out: [(Int32, Int32, Float)] = []
-                        for u in Parallel.range(chunk: chunk, of: chunks, count: end - first) {
+                    DispatchQueue.concurrentPerform(iterations: scoring) { chunk in
+                        let out = B.p + chunk * applyChunks
+                        for c in 0..<applyChunks { out[c].removeAll(keepingCapacity: true) }
+                        @inline(__always) func offer(_ t: Int, _ j: Int, _ d: Float) {
+                            var c = 0
+                            while t >= ownerEnds[c] { c += 1 }
+                            out[c].append((Int32(t), Int32(j), d))
+                        }
+                        for u in Parallel.range(chunk: chunk, of: scoring, count: end - first) {
                             let fresh = newLists.members[newLists.start[first + u]..<newLists.start[first + u + 1]]
                             let old = oldLists.map { $0.members[$0.start[first + u]..<$0.start[first + u + 1]] } ?? []
                             for a in fresh.indices {
                                 let p = Int(fresh[a])
                                 let tp = D.p[p * k + k - 1]
-                                func consider(_ q: Int) {
+                                @inline(__always) func consider(_ q: Int) {
                                     let d = _squared(X.p + p * dim, X.p + q * dim, dim)
-                                    if d <= tp { out.append((Int32(p), Int32(q), d)) }
-                                    if d <= D.p[q * k + k - 1] { out.append((Int32(q), Int32(p), d)) }
+                                    if d <= tp { offer(p, q, d) }
+                                    if d <= D.p[q * k + k - 1] { offer(q, p, d) }
                                 }
                                 for b in (a + 1)..<max(a + 1, fresh.endIndex) where fresh[b] != fresh[a] { consider(Int(fresh[b])) }
                                 for q in old where Int(q) != p { consider(Int(q)) }
                             }
                         }
-                        B.p[chunk] = out
                     }
                 }
             }
             // Apply: the k best of everything offered, independent of the order of offers.
-            let n = heap.n
-            let offers = buffers
-            let applyChunks = Parallel.chunkCount(n, minChunk: 4096)
-            var counts = [Int](repeating: 0, count: applyChunks)
             heap.index.withUnsafeMutableBufferPointer { ib in
-                heap.distance.withUnsafeMutableBufferPointer { db in
-                    heap.isNew.withUnsafeMutableBufferPointer { nb in
-                        counts.withUnsafeMutableBufferPointer { cb in
-                            let I = UnsafeSendablePointer(ib.baseAddress!), D = UnsafeSendablePointer(db.baseAddress!)
-                            let F = UnsafeSendablePointer(nb.baseAddress!), C = UnsafeSendablePointer(cb.baseAddress!)
-                            DispatchQueue.concurrentPerform(iterations: applyChunks) { chunk in
-                                let r = Parallel.range(chunk: chunk, of: applyChunks, count: n)
-                                var local = 0
-                                for buffer in offers {
-                                    for (t, j, d) in buffer where r.contains(Int(t)) {
-                                        let ti = Int(t)
-                                        if _Heaps._push(I.p + ti * k, D.p + ti * k, F.p + ti * k, k, j, d) { local += 1 }
-                                    }
-                                }
-                                C.p[chunk] = local
-                            }
+            heap.distance.withUnsafeMutableBufferPointer { db in
+            heap.isNew.withUnsafeMutableBufferPointer { nb in
+            counts.withUnsafeMutableBufferPointer { cb in
+            bins.withUnsafeBufferPointer { bb in
+                let I = UnsafeSendablePointer(ib.baseAddress!), D = UnsafeSendablePointer(db.baseAddress!)
+                let F = UnsafeSendablePointer(nb.baseAddress!), C = UnsafeSendablePointer(cb.baseAddress!)
+                let B = UnsafeSendablePointer(UnsafeMutablePointer(mutating: bb.baseAddress!))
+                DispatchQueue.concurrentPerform(iterations: applyChunks) { chunk in
+                    var local = 0
+                    for scored in 0..<scoring {
+                        for (t, j, d) in B.p[scored * applyChunks + chunk] {
+                            let ti = Int(t)
+                            if _Heaps._push(I.p + ti * k, D.p + ti * k, F.p + ti * k, k, j, d) { local += 1 }
                         }
                     }
+                    C.p[chunk] += local
                 }
-            }
-            changes += counts.reduce(0, +)
+            }}}}}
             start = end
         }
+        changes = counts.reduce(0, +)
         return changes
     }
 
