@@ -17,10 +17,10 @@ import VolcanoCore
 ///   moves only its own vertices and reads everybody else's positions from a snapshot taken at
 ///   the start of the epoch (so an edge pulls each of its ends once from each side, the pull of
 ///   the other direction doubled in place of `move_other`). No races: the result is identical
-///   for every thread count. In 2-D eight vertices share the SIMD lanes (20 000 × 64 points on 2
-///   cores: 2.3 s against 5.5 s serial for the whole fit); the maps are slightly tighter than
-///   umap-learn's (trustworthiness k=10 on the 3592 × 528 fixture: 0.952 against 0.941 serial and
-///   0.939–0.945 for umap-learn), so ``UMAPConfiguration`` defaults to `.serial`.
+///   for every thread count. In 2-D eight vertices share the SIMD lanes (whole 2-D fit on 2 cores:
+///   2.1 s against 4.3 s serial at 20 000 × 64 points, 10 s against 25 s at 100 000); the maps are
+///   slightly tighter than umap-learn's (trustworthiness k=10 on the 3592 × 528 fixture: 0.953
+///   against 0.942 serial and 0.943 for umap-learn), so ``UMAPConfiguration`` defaults to `.serial`.
 /// Random negatives come from one ``SeededGenerator`` stream per vertex. The negatives of one
 /// positive sample are scored in groups of up to 8 against the vertex position at the start of
 /// the group, the first group before the attraction (then applied in order): the power
@@ -236,8 +236,8 @@ public struct LayoutOptimizer: Sendable {
                 let attractionScale = (-2 * a) * b, repulsionScale = (2 * gamma) * b
                 let step = alpha * doubleAttraction
                 // The due edges of `rows`: partner and negative count, row j's ending at dueEnd[j],
-                // listed for `listedEpochs` epochs at a time (one pass over the sampling state
-                // instead of one per epoch: that pass is bound by memory bandwidth).
+                // listed for `listedEpochs` epochs at a time (one pass over the sampling state, which
+                // does not depend on positions, for every four epochs).
                 let slice = epoch % listedEpochs, stride = graph.edgeCount + 1
                 if slice == 0 {
                     let epochs = min(listedEpochs, nEpochs - epoch)
