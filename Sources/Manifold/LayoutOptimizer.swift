@@ -271,12 +271,12 @@ public struct LayoutOptimizer: Sendable {
                 let idleEntry = graph.edgeCount
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: 24) { ints in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 + 3 * 64) { floats in
-                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 40) { words in
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { words in
                     let vertex = ints.baseAddress!, cursor = vertex + 8, end = vertex + 16
                     let lx = floats.baseAddress!, ly = lx + 8
                     let px = lx + 16, py = px + 64, coefficient = py + 64
-                    // the lanes' random states (word k of lane l at 8k + l) and vertex numbers
-                    let state = words.baseAddress!, lane = state + 32
+                    // the lanes' random states (word k of lane l at 8k + l)
+                    let state = words.baseAddress!
                     @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> V { Self._load(p) }
                     @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { Self._store(v, p) }
                     @inline(__always) func load(_ p: UnsafeMutablePointer<UInt64>) -> U { Self._load(p) }
@@ -299,11 +299,9 @@ public struct LayoutOptimizer: Sendable {
                             lx[l] = h[2 * j]; ly[l] = h[2 * j + 1]
                             let s = R.p[j]._state
                             state[l] = s[0]; state[8 + l] = s[1]; state[16 + l] = s[2]; state[24 + l] = s[3]
-                            lane[l] = UInt64(j)
                             return
                         }
                         vertex[l] = -1; cursor[l] = idleEntry; end[l] = idleEntry + 1
-                        lane[l] = UInt64.max
                     }
                     for l in 0..<8 { vertex[l] = -1; take(l) }
                     let tailCount = U(repeating: UInt64(nTail))
@@ -311,7 +309,7 @@ public struct LayoutOptimizer: Sendable {
                             || vertex[4] >= 0 || vertex[5] >= 0 || vertex[6] >= 0 || vertex[7] >= 0 {
                         var cx = load(lx), cy = load(ly)
                         var s0 = load(state), s1 = load(state + 8), s2 = load(state + 16), s3 = load(state + 24)
-                        let me = load(lane)
+                        let me = unsafeBitCast(Self._load(vertex) as SIMD8<Int>, to: U.self)  // idle: all ones
                         // each lane's due edge: its partner and its negatives (idle lanes see
                         // themselves: no move)
                         var ox = V(), oy = V()
@@ -511,7 +509,7 @@ public struct LayoutOptimizer: Sendable {
         var acc = SIMD4<Float>()
         var d = 0
         while d + 4 <= dim {
-            let z = _load(a + d) - _load(b + d)
+            let z: SIMD4<Float> = _load(a + d) - _load(b + d)
             acc += z * z
             d += 4
         }
@@ -525,7 +523,7 @@ public struct LayoutOptimizer: Sendable {
     static func _push(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ g: Float, _ step: Float, _ dim: Int) {
         var d = 0
         while d + 4 <= dim {
-            let x = _load(a + d)
+            let x: SIMD4<Float> = _load(a + d)
             let v = g * (x - _load(b + d))
             _store(x + _clip(v) * step, a + d)
             d += 4
@@ -540,10 +538,6 @@ public struct LayoutOptimizer: Sendable {
     // Vector loads and stores at any alignment, written lane by lane (LLVM merges them into one
     // vector access): the generic `loadUnaligned(as:)` became an out-of-line call in this file's
     // largest loops once other code of the module specialised it too (20-D layout 3.1 → 5.3 s).
-    @inline(__always) static func _load(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> { SIMD4(p[0], p[1], p[2], p[3]) }
-    @inline(__always) static func _store(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
-        p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3]
-    }
     @inline(__always) static func _load<V: SIMD>(_ p: UnsafeMutablePointer<V.Scalar>) -> V {
         var v = V()
         for i in 0..<V.scalarCount { v[i] = p[i] }
@@ -572,7 +566,7 @@ public struct LayoutOptimizer: Sendable {
     static func _pull(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ g: Float, _ step: Float, _ dim: Int) {
         var d = 0
         while d + 4 <= dim {
-            let x = _load(a + d), y = _load(b + d)
+            let x: SIMD4<Float> = _load(a + d), y: SIMD4<Float> = _load(b + d)
             let s = _clip(g * (x - y)) * step
             _store(x + s, a + d)
             _store(y - s, b + d)

@@ -71,13 +71,10 @@ public enum NNDescent {
         var distances = [Float](repeating: 0, count: n * k)
         for i in 0..<n {
             indices[i * k] = Int32(i)
-            for c in 0..<kk {
-                indices[i * k + 1 + c] = heap.index[i * kk + c]
-                let d2 = max(0, heap.distance[i * kk + c])
-                distances[i * k + 1 + c] = metric == .euclidean ? d2.squareRoot() : d2 / 2
-            }
+            for c in 0..<kk { indices[i * k + 1 + c] = heap.index[i * kk + c] }
         }
-        // Exact distances for the reported neighbours (as the exact search does).
+        // Exact distances for the reported neighbours (as the exact search does; the lists hold
+        // squared float distances, or those of the normalised rows for cosine).
         data.values.withUnsafeBufferPointer { v in
         indices.withUnsafeBufferPointer { ib in
         distances.withUnsafeMutableBufferPointer { db in
@@ -177,42 +174,38 @@ public enum NNDescent {
         /// (ties by index), which does not depend on the order of the offers, so the lists are
         /// built in parallel from a transposed index of the entries.
         mutating func candidates(maxCandidates maxC: Int, seed: UInt64) -> (new: _Lists, old: _Lists) {
-            let m = n * k
+            let m = n * k, k = self.k
+            // Scratch: priorities, who names whom (the entries e = i·k + c naming j, grouped by j in
+            // e order: a counting sort), and the chosen members, maxC apart, with their counts.
+            let priority = UnsafeMutablePointer<UInt64>.allocate(capacity: m)
+            let namedStart = UnsafeMutablePointer<Int>.allocate(capacity: n + 1)
+            let namedBy = UnsafeMutablePointer<Int32>.allocate(capacity: m)
+            let cursor = UnsafeMutablePointer<Int>.allocate(capacity: n)
+            let members = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * n * maxC)  // new, then old
+            let counts = UnsafeMutablePointer<Int>.allocate(capacity: 2 * n)
+            defer {
+                priority.deallocate(); namedStart.deallocate(); namedBy.deallocate()
+                cursor.deallocate(); members.deallocate(); counts.deallocate()
+            }
             var g = SeededGenerator(seed: seed, stream: 0xCA4D)
-            var priority = [UInt64](repeating: 0, count: m)
-            // Who names whom: the entries e = i·k + c naming j, grouped by j (counting sort, in e order).
-            var namedStart = [Int](repeating: 0, count: n + 1)
+            namedStart.initialize(repeating: 0, count: n + 1)
             for e in 0..<m where index[e] >= 0 {
                 priority[e] = g.next()
                 namedStart[Int(index[e]) + 1] += 1
             }
             for j in 0..<n { namedStart[j + 1] += namedStart[j] }
-            var namedBy = [Int32](repeating: 0, count: namedStart[n])
-            var cursor = namedStart
+            cursor.update(from: namedStart, count: n)
             for e in 0..<m where index[e] >= 0 {
                 let j = Int(index[e])
                 namedBy[cursor[j]] = Int32(e)
                 cursor[j] += 1
             }
-            var newMembers = [Int32](repeating: 0, count: n * maxC), newCount = [Int](repeating: 0, count: n)
-            var oldMembers = [Int32](repeating: 0, count: n * maxC), oldCount = [Int](repeating: 0, count: n)
-            let k = self.k
+            let P = UnsafeSendablePointer(priority), S = UnsafeSendablePointer(namedStart), B = UnsafeSendablePointer(namedBy)
+            let M = UnsafeSendablePointer(members), C = UnsafeSendablePointer(counts)
             index.withUnsafeBufferPointer { ib in
-            isNew.withUnsafeBufferPointer { fb in
-            priority.withUnsafeBufferPointer { pb in
-            namedStart.withUnsafeBufferPointer { sb in
-            namedBy.withUnsafeBufferPointer { bb in
-            newMembers.withUnsafeMutableBufferPointer { nmb in
-            oldMembers.withUnsafeMutableBufferPointer { omb in
-            newCount.withUnsafeMutableBufferPointer { ncb in
-            oldCount.withUnsafeMutableBufferPointer { ocb in
+            isNew.withUnsafeMutableBufferPointer { fb in
                 let I = UnsafeSendablePointer(UnsafeMutablePointer(mutating: ib.baseAddress!))
-                let F = UnsafeSendablePointer(UnsafeMutablePointer(mutating: fb.baseAddress!))
-                let P = UnsafeSendablePointer(UnsafeMutablePointer(mutating: pb.baseAddress!))
-                let S = UnsafeSendablePointer(UnsafeMutablePointer(mutating: sb.baseAddress!))
-                let B = UnsafeSendablePointer(UnsafeMutablePointer(mutating: bb.baseAddress!))
-                let NM = UnsafeSendablePointer(nmb.baseAddress!), OM = UnsafeSendablePointer(omb.baseAddress!)
-                let NC = UnsafeSendablePointer(ncb.baseAddress!), OC = UnsafeSendablePointer(ocb.baseAddress!)
+                let F = UnsafeSendablePointer(fb.baseAddress!)
                 Parallel.forRanges(n, minChunk: 1024) { rows in
                     withUnsafeTemporaryAllocation(of: (UInt64, Int32).self, capacity: 2 * maxC) { best in
                         let newBest = best.baseAddress!, oldBest = newBest + maxC
@@ -247,30 +240,21 @@ public enum NNDescent {
                                 }
                                 return distinct
                             }
-                            NC.p[u] = emit(newBest, nNew, NM.p + u * maxC)
-                            OC.p[u] = emit(oldBest, nOld, OM.p + u * maxC)
+                            C.p[u] = emit(newBest, nNew, M.p + u * maxC)
+                            C.p[n + u] = emit(oldBest, nOld, M.p + (n + u) * maxC)
                         }
                     }
                 }
-            }}}}}}}}}
-            // Entries sampled as new become old.
-            index.withUnsafeBufferPointer { ib in
-            isNew.withUnsafeMutableBufferPointer { fb in
-            newMembers.withUnsafeBufferPointer { nmb in
-            newCount.withUnsafeBufferPointer { ncb in
-                let I = UnsafeSendablePointer(UnsafeMutablePointer(mutating: ib.baseAddress!))
-                let F = UnsafeSendablePointer(fb.baseAddress!)
-                let NM = UnsafeSendablePointer(UnsafeMutablePointer(mutating: nmb.baseAddress!))
-                let NC = UnsafeSendablePointer(UnsafeMutablePointer(mutating: ncb.baseAddress!))
+                // Entries sampled as new become old (after every list has read the flags).
                 Parallel.forRanges(n, minChunk: 1024) { rows in
                     for i in rows {
-                        let chosen = UnsafeBufferPointer(start: NM.p + i * maxC, count: NC.p[i])
+                        let chosen = UnsafeBufferPointer(start: M.p + i * maxC, count: C.p[i])
                         for e in (i * k)..<(i * k + k) where F.p[e] && chosen.contains(I.p[e]) { F.p[e] = false }
                     }
                 }
-            }}}}
-            return (_Lists(members: newMembers, width: maxC, counts: newCount),
-                    _Lists(members: oldMembers, width: maxC, counts: oldCount))
+            }}
+            return (_Lists(members: members, width: maxC, counts: UnsafeBufferPointer(start: counts, count: n)),
+                    _Lists(members: members + n * maxC, width: maxC, counts: UnsafeBufferPointer(start: counts + n, count: n)))
         }
     }
 
@@ -287,13 +271,13 @@ public enum NNDescent {
         }
 
         /// Compacts lists stored `width` apart with `counts[u]` members each.
-        init(members padded: [Int32], width: Int, counts: [Int]) {
+        init(members padded: UnsafePointer<Int32>, width: Int, counts: UnsafeBufferPointer<Int>) {
             start = [0]
             start.reserveCapacity(counts.count + 1)
             members = []
             members.reserveCapacity(counts.reduce(0, +))
             for (u, c) in counts.enumerated() {
-                members.append(contentsOf: padded[(u * width)..<(u * width + c)])
+                members.append(contentsOf: UnsafeBufferPointer(start: padded + u * width, count: c))
                 start.append(members.count)
             }
         }
@@ -306,7 +290,6 @@ public enum NNDescent {
                       newLists: _Lists, oldLists: _Lists?) -> Int {
         let groups = newLists.count
         let batch = 2048
-        var changes = 0
         let k = heap.k, n = heap.n
         // Offers (target, candidate, squared distance), binned by the apply chunk that owns the target.
         let chunks = Parallel.chunkCount(batch, minChunk: 64)
@@ -372,8 +355,7 @@ public enum NNDescent {
             }}}}}
             start = end
         }
-        changes = counts.reduce(0, +)
-        return changes
+        return counts.reduce(0, +)
     }
 
     /// Leaves of `trees` random-projection trees (each split: the hyperplane halfway between two
