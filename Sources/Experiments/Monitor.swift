@@ -118,7 +118,8 @@ public struct Monitor: Sendable {
             if let s = options.seed {
                 var c = map.configuration
                 c.transformSeed = s
-                m = UMAP(configuration: c, curve: map.curve, trainingData: map.trainingData, embedding: map.embedding)
+                m = UMAP(configuration: c, curve: map.curve, trainingData: map.trainingData, embedding: map.embedding,
+                         trainingNeighbors: map.trainingNeighbors)
             }
             return try m.transform(embeddings, progress: progress)
         }

@@ -358,55 +358,17 @@ public enum NNDescent {
         return counts.reduce(0, +)
     }
 
-    /// Leaves of `trees` random-projection trees (each split: the hyperplane halfway between two
-    /// random points of the node; leaves hold at most `leafSize` points). Each tree partitions
-    /// one index array in place (stably), so a leaf is a range of it.
+    /// Leaves of `trees` ``_RandomProjectionTree``s (leaves hold at most `leafSize` points),
+    /// each tree's leaves listed by position.
     static func _forest(_ x: UnsafeMutablePointer<Float>, n: Int, dim: Int, trees: Int, leafSize: Int, seed: UInt64) -> _Lists {
         var perTree = [(order: [Int32], ends: [Int])](repeating: ([], []), count: trees)
         perTree.withUnsafeMutableBufferPointer { pb in
             let P = UnsafeSendablePointer(pb.baseAddress!)
             let X = UnsafeSendablePointer(x)
             DispatchQueue.concurrentPerform(iterations: trees) { t in
-                var g = SeededGenerator(seed: seed, stream: 0x7EE5_0000 &+ UInt64(t))
-                var order = Array(0..<Int32(n)), right = [Int32](repeating: 0, count: n)
-                var ends: [Int] = []
-                var stack = [0..<n]
-                var normal = [Float](repeating: 0, count: dim)
-                while let node = stack.popLast() {
-                    if node.count <= leafSize { ends.append(node.upperBound); continue }
-                    let a = Int(order[node.lowerBound + g.nextInt(below: node.count)])
-                    var b = Int(order[node.lowerBound + g.nextInt(below: node.count)])
-                    if a == b { b = Int(order[node.lowerBound + (order[node].firstIndex(of: Int32(a))! - node.lowerBound + 1) % node.count]) }
-                    var offset: Float = 0
-                    for c in 0..<dim {
-                        let pa = X.p[a * dim + c], pb = X.p[b * dim + c]
-                        normal[c] = pa - pb
-                        offset -= normal[c] * (pa + pb) / 2
-                    }
-                    // Left side kept in place (never ahead of the reading position), right side aside.
-                    var nLeft = 0, nRight = 0
-                    for r in node {
-                        let v = order[r]
-                        let s = _side(normal, offset, X.p + Int(v) * dim, dim)
-                        if s > 0 || (s == 0 && g.next() & 1 == 0) {
-                            order[node.lowerBound + nLeft] = v; nLeft += 1
-                        } else {
-                            right[nRight] = v; nRight += 1
-                        }
-                    }
-                    for r in 0..<nRight { order[node.lowerBound + nLeft + r] = right[r] }
-                    if nLeft == 0 || nRight == 0 {
-                        // Degenerate split (duplicates): halve at random.
-                        order[node].shuffle(using: &g)
-                        nLeft = node.count / 2
-                    }
-                    let middle = node.lowerBound + nLeft
-                    stack.append(node.lowerBound..<middle)
-                    stack.append(middle..<node.upperBound)
-                }
-                // Leaves were finished in stack order, not position order: list them by position.
-                ends.sort()
-                P.p[t] = (order, ends)
+                let tree = _RandomProjectionTree(X.p, n: n, dim: dim, leafSize: leafSize, seed: seed,
+                                                 stream: 0x7EE5_0000 &+ UInt64(t), routable: false)
+                P.p[t] = (tree.order, tree.leaves.map(\.upperBound).sorted())
             }
         }
         var start = [0], members: [Int32] = []

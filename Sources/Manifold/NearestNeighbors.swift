@@ -244,7 +244,15 @@ public enum NearestNeighbors {
                 SerialBLAS.forRanges(blocks) { scanBlocks($0) }
             }
         }}}}}}
-        // Exact distances for the candidates, then a stable sort by (distance, index).
+        return _refined(queries: queries, reference: reference, candidates: candI, kept: kk, k: k, metric: metric)
+    }
+
+    /// The `k` nearest of each query's `kept` candidates (`candidates`, nq × kept reference
+    /// indices, approximately ordered): distances recomputed directly in float64, then a stable
+    /// sort by (distance, index).
+    static func _refined(queries: FeatureMatrix, reference: FeatureMatrix, candidates candI: [Int32], kept kk: Int,
+                         k: Int, metric: DistanceMetric) -> NeighborGraph {
+        let nq = queries.rows, d = queries.columns
         var outD = [Float](repeating: 0, count: nq * k)
         var outI = [Int32](repeating: 0, count: nq * k)
         queries.values.withUnsafeBufferPointer { qv in

@@ -14,7 +14,7 @@ public struct UMAPConfiguration: Sendable, Codable, Equatable {
 
     /// How the k nearest neighbours of the training points are found.
     public enum NeighborSearch: String, Sendable, Codable {
-        /// Exact below ``UMAPConfiguration/approximateAbove`` points, NN-descent above.
+        /// Exact up to ``UMAPConfiguration/approximateAbove`` (training) points, approximate above.
         case automatic
         /// Always exact (blocked BLAS), O(n²·D).
         case exact
@@ -55,14 +55,20 @@ public struct UMAPConfiguration: Sendable, Codable, Equatable {
     /// `.serial` (default) follows umap-learn's seeded semantics and matches its trustworthiness;
     /// `.parallel` uses every thread.
     public var schedule: LayoutOptimizer.Schedule = .serial
-    /// Exact or approximate neighbour search.
+    /// Exact or approximate neighbour search, for `fit` and for `transform` (which searches the
+    /// fitted points' kNN graph with ``GraphSearch`` when approximate).
     public var neighborSearch: NeighborSearch = .automatic
-    /// Point count above which `.automatic` switches to NN-descent.
+    /// Training point count above which `.automatic` switches to NN-descent (and transform to ``GraphSearch``).
     public var approximateAbove: Int = 60_000
     /// Explicit curve parameters (a, b); nil → fitted from spread and min_dist.
     public var curve: CurveParameters? = nil
 
     public init() {}
+
+    /// Whether the neighbour search over `trainingPoints` points is approximate.
+    public func isApproximate(forTrainingPoints trainingPoints: Int) -> Bool {
+        neighborSearch == .approximate || (neighborSearch == .automatic && trainingPoints > approximateAbove)
+    }
 
     /// The paper's 2-D map for pictures: 20 neighbours, min_dist 0.1.
     public static var visualisation: UMAPConfiguration {
@@ -107,6 +113,9 @@ public struct UMAP: Sendable {
     public let trainingData: FeatureMatrix
     /// The map: one row of `nComponents` coordinates per training point.
     public let embedding: FeatureMatrix
+    /// The training points' kNN graph from `fit` (`n × nNeighbors` indices, each point first),
+    /// which `transform` searches when the neighbour search is approximate; nil → exact search.
+    public let trainingNeighbors: [Int32]?
 
     /// Fits a map of `data` (n × D, finite).
     /// - Throws: ``InputError`` for NaN rows, too few points or invalid settings.
@@ -125,8 +134,7 @@ public struct UMAP: Sendable {
         let curve = c.curve ?? CurveParameters(spread: c.spread, minDist: c.minDist)
 
         progress?(ProgressUpdate(stage: "nearest neighbours", completed: 0, total: n, unit: "points"))
-        let useApproximate = c.neighborSearch == .approximate || (c.neighborSearch == .automatic && n > c.approximateAbove)
-        let knn = useApproximate
+        let knn = c.isApproximate(forTrainingPoints: n)
             ? NNDescent.neighbors(data, k: c.nNeighbors, metric: c.metric, seed: c.seed, progress: progress)
             : NearestNeighbors.exact(data, k: c.nNeighbors, metric: c.metric, includeSelf: true, progress: progress)
         let smoothing = SmoothKNNDistances(graph: knn, localConnectivity: c.localConnectivity)
@@ -158,7 +166,7 @@ public struct UMAP: Sendable {
                                         schedule: c.schedule)
         optimizer.optimize(embedding: &layout, dimension: dim, graph: graph, seed: c.seed, progress: progress)
         return UMAP(configuration: c, curve: curve, trainingData: data,
-                    embedding: FeatureMatrix(rows: n, columns: dim, values: layout))
+                    embedding: FeatureMatrix(rows: n, columns: dim, values: layout), trainingNeighbors: knn.indices)
     }
 
     /// Places new points (n_new × D, same features as the training data) on the map without
@@ -176,7 +184,12 @@ public struct UMAP: Sendable {
         let dim = c.nComponents
         let nNew = data.rows
         guard nNew > 0 else { return FeatureMatrix(rows: 0, columns: dim, values: []) }
-        let knn = NearestNeighbors.exact(queries: data, reference: trainingData, k: c.nNeighbors, metric: c.metric, progress: progress)
+        let knn = if let graph = trainingNeighbors, c.isApproximate(forTrainingPoints: trainingData.rows) {
+            GraphSearch.neighbors(queries: data, reference: trainingData, referenceNeighbors: graph, width: c.nNeighbors,
+                                  k: c.nNeighbors, metric: c.metric, seed: c.transformSeed, progress: progress)
+        } else {
+            NearestNeighbors.exact(queries: data, reference: trainingData, k: c.nNeighbors, metric: c.metric, progress: progress)
+        }
         let smoothing = SmoothKNNDistances(graph: knn, localConnectivity: max(0, c.localConnectivity - 1))
         let graph = FuzzySimplicialSet.memberships(graph: knn, smoothing: smoothing, bipartite: true, columnCount: trainingData.rows)
 
@@ -207,14 +220,19 @@ public struct UMAP: Sendable {
         return FeatureMatrix(rows: nNew, columns: dim, values: points)
     }
 
-    /// A map from its parts (e.g. an embedding made elsewhere); `embedding.rows` must equal `trainingData.rows`.
-    public init(configuration: UMAPConfiguration, curve: CurveParameters, trainingData: FeatureMatrix, embedding: FeatureMatrix) {
+    /// A map from its parts (e.g. an embedding made elsewhere); `embedding.rows` must equal
+    /// `trainingData.rows`, and `trainingNeighbors` (if any) hold `nNeighbors` indices per training point.
+    public init(configuration: UMAPConfiguration, curve: CurveParameters, trainingData: FeatureMatrix, embedding: FeatureMatrix,
+                trainingNeighbors: [Int32]? = nil) {
         precondition(embedding.rows == trainingData.rows && embedding.columns == configuration.nComponents,
                      "UMAP: embedding \(embedding.rows)×\(embedding.columns) does not fit \(trainingData.rows) points in \(configuration.nComponents)-D")
+        precondition(trainingNeighbors.map { $0.count == trainingData.rows * configuration.nNeighbors } ?? true,
+                     "UMAP: \(trainingNeighbors?.count ?? 0) neighbour indices do not fit \(trainingData.rows) points × \(configuration.nNeighbors)")
         self.configuration = configuration
         self.curve = curve
         self.trainingData = trainingData
         self.embedding = embedding
+        self.trainingNeighbors = trainingNeighbors
     }
 
     static func _validate(_ c: UMAPConfiguration) throws {

@@ -7,7 +7,9 @@ import VolcanoCore
 ///
 /// - `umap.json` — format name and version, the ``UMAPConfiguration``, the curve (a, b), shapes;
 /// - `training_data.npy` — float32 [n, D], the points the map was fitted on;
-/// - `embedding.npy` — float32 [n, n_components], their map coordinates.
+/// - `embedding.npy` — float32 [n, n_components], their map coordinates;
+/// - `training_neighbors.npy` — int32 [n, n_neighbors], the fit's kNN graph (each point first),
+///   searched by `transform` on large maps; a model without it transforms by exact search.
 ///
 /// The `.npy` files open with `np.load`; `embedding.npy` is the same as umap-learn's `embedding_`.
 extension UMAP {
@@ -36,6 +38,10 @@ extension UMAP {
             try json.write(to: staging.appendingPathComponent("umap.json"))
             try NPY.encode(trainingData.npy).write(to: staging.appendingPathComponent("training_data.npy"))
             try NPY.encode(embedding.npy).write(to: staging.appendingPathComponent("embedding.npy"))
+            if let graph = trainingNeighbors {
+                try NPY.encode(NPYArray(graph, shape: [trainingData.rows, configuration.nNeighbors]))
+                    .write(to: staging.appendingPathComponent("training_neighbors.npy"))
+            }
         }
     }
 
@@ -65,6 +71,21 @@ extension UMAP {
               header.components == header.configuration.nComponents else {
             throw InputError("expected [\(header.points), \(header.components)] as umap.json says, found [\(embedding.rows), \(embedding.columns)]", file: embeddingURL.path)
         }
-        return UMAP(configuration: header.configuration, curve: header.curve, trainingData: training, embedding: embedding)
+        let neighborsURL = url.appendingPathComponent("training_neighbors.npy")
+        var neighbors: [Int32]? = nil
+        if FileManager.default.fileExists(atPath: neighborsURL.path) {
+            let graph = try NPY.read(neighborsURL)
+            let k = header.configuration.nNeighbors
+            guard graph.shape == [header.points, k], graph.dtype != .float32, graph.dtype != .float64 else {
+                throw InputError("expected integer indices of shape [\(header.points), \(k)], found \(graph.dtype.rawValue) \(graph.shape)", file: neighborsURL.path)
+            }
+            let values = graph.ints()
+            guard values.allSatisfy({ (0..<header.points).contains($0) }) else {
+                throw InputError("expected point indices in 0..<\(header.points)", file: neighborsURL.path)
+            }
+            neighbors = values.map { Int32($0) }
+        }
+        return UMAP(configuration: header.configuration, curve: header.curve, trainingData: training, embedding: embedding,
+                    trainingNeighbors: neighbors)
     }
 }
