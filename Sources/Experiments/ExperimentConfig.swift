@@ -25,7 +25,7 @@ import Yams
 /// clusterers: [kmeans, spectral, ward, hdbscan]
 /// clusters: 4                  # default: the number of classes in the dataset
 /// umap_neighbors: 20
-/// umap_schedule: parallel      # UMAP layout on every thread (default serial, umap-learn's order)
+/// umap_schedule: parallel      # UMAP layout on every thread (default: serial up to 10 000 events)
 /// hdbscan_min_cluster_size: 25
 /// seed: 42
 /// ```
@@ -132,8 +132,8 @@ public struct ExperimentConfig: Codable, Sendable, Equatable {
     /// Clusters for K-means, spectral and Ward (default: number of classes).
     public var clusters: Int?
     public var umapNeighbors: Int
-    /// UMAP layout order (nil: `.serial`, umap-learn's seeded order); `.parallel` is about 1.9×
-    /// faster on 2 cores, the same for any thread count, with slightly tighter maps.
+    /// UMAP layout order (nil: serial, umap-learn's seeded order, up to 10 000 events, parallel
+    /// above; see `UMAPConfiguration.layoutSchedule(forPoints:)`).
     public var umapSchedule: LayoutOptimizer.Schedule?
     public var hdbscanMinClusterSize: Int?
     public var seed: UInt64

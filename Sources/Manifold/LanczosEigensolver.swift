@@ -68,8 +68,8 @@ public enum LanczosEigensolver {
                     // Orthogonalises w against the first m basis vectors (classical Gram–Schmidt),
                     // a second time only when the first pass removed most of w (‖w‖ fell below
                     // ‖w₀‖/√2: Daniel, Gragg, Kaufman & Stewart 1976); returns ‖w‖.
-                    // The basis (n · m doubles, beyond the caches for large graphs) is read four
-                    // times per step: memory-bound, so both products are plain streaming loops split
+                    // The basis (n · m doubles, beyond the caches for large graphs) is read twice
+                    // per pass: memory-bound, so both products are plain streaming loops split
                     // between threads, each dot product and each row on one thread (the same bits
                     // for every thread count).
                     func orthogonalise(_ m: Int) -> Double {
@@ -120,6 +120,14 @@ public enum LanczosEigensolver {
                         var a = 0.0
                         for i in 0..<n { a += wp[i] * v[j * n + i] }
                         alpha.append(a)
+                        // The three-term recurrence first, so that the full re-orthogonalisation
+                        // removes only rounding residue (one pass, not two).
+                        let b = j > 0 ? beta[j - 1] : 0
+                        let current = UnsafeSendablePointer(v + j * n), previous = UnsafeSendablePointer(v + max(0, j - 1) * n)
+                        let residual = UnsafeSendablePointer(wp)
+                        Parallel.forRanges(n, minChunk: 4096) { rows in
+                            for i in rows { residual.p[i] -= a * current.p[i] + b * previous.p[i] }
+                        }
                         let norm = orthogonalise(j + 1)
                         if let last = restarts.last?.index {
                             for i in 0...last { couplings.append((i, j, coefficients[i])) }

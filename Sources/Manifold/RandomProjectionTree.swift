@@ -28,6 +28,7 @@ struct _RandomProjectionTree {
         var g = SeededGenerator(seed: seed, stream: stream)
         order = Array(0..<Int32(n))
         var right = [Int32](repeating: 0, count: n)
+        var side = [Float](repeating: 0, count: n)
         var normal = [Float](repeating: 0, count: dim)
         // Pending nodes with the parent slot that will point to them (−1: the root).
         var stack: [(range: Range<Int>, parent: Int, isLeft: Bool)] = [(0..<n, -1, true)]
@@ -50,11 +51,12 @@ struct _RandomProjectionTree {
                 normal[c] = pa - pb
                 offset -= normal[c] * (pa + pb) / 2
             }
-            // Left side kept in place (never ahead of the reading position), right side aside.
+            // All sides first (independent row loads overlap), then the partition: left side
+            // kept in place (never ahead of the reading position), right side aside.
+            for r in node { side[r] = NNDescent._side(normal, offset, x + Int(order[r]) * dim, dim) }
             var nLeft = 0, nRight = 0
             for r in node {
-                let v = order[r]
-                let s = NNDescent._side(normal, offset, x + Int(v) * dim, dim)
+                let v = order[r], s = side[r]
                 if s > 0 || (s == 0 && g.next() & 1 == 0) {
                     order[node.lowerBound + nLeft] = v; nLeft += 1
                 } else {

@@ -52,9 +52,9 @@ public struct UMAPConfiguration: Sendable, Codable, Equatable {
     /// Seed of `transform`'s negative samples.
     public var transformSeed: UInt64 = 42
     /// SGD update order (see ``LayoutOptimizer``); both are reproducible from the seed.
-    /// `.serial` (default) follows umap-learn's seeded semantics and matches its trustworthiness;
-    /// `.parallel` uses every thread.
-    public var schedule: LayoutOptimizer.Schedule = .serial
+    /// `.serial` follows umap-learn's seeded semantics; `.parallel` uses every thread and gives
+    /// the same map for any thread count. nil → ``layoutSchedule(forPoints:)``.
+    public var schedule: LayoutOptimizer.Schedule? = nil
     /// Exact or approximate neighbour search, for `fit` and for `transform` (which searches the
     /// fitted points' kNN graph with ``GraphSearch`` when approximate).
     public var neighborSearch: NeighborSearch = .automatic
@@ -64,6 +64,16 @@ public struct UMAPConfiguration: Sendable, Codable, Equatable {
     public var curve: CurveParameters? = nil
 
     public init() {}
+
+    /// The layout schedule for `n` points: ``schedule`` if set, else `.serial` up to 10 000 points
+    /// (umap-learn's 500-epoch regime, where its seeded maps are matched most closely: the parallel
+    /// schedule draws them tighter, trustworthiness 0.953 against umap-learn's 0.943 on the 3592 × 528
+    /// fixture) and `.parallel` above (within 0.005 of umap-learn's trustworthiness at 20 000 and
+    /// 100 000 points and 2.5× faster on 2 cores). umap-learn itself lays out in parallel unless
+    /// seeded, because its parallel layout is not reproducible; this one is.
+    public func layoutSchedule(forPoints n: Int) -> LayoutOptimizer.Schedule {
+        schedule ?? (n <= 10_000 ? .serial : .parallel)
+    }
 
     /// Whether the neighbour search over `trainingPoints` points is approximate.
     public func isApproximate(forTrainingPoints trainingPoints: Int) -> Bool {
@@ -163,7 +173,7 @@ public struct UMAP: Sendable {
 
         let optimizer = LayoutOptimizer(curve: curve, nEpochs: nEpochs, learningRate: c.learningRate,
                                         negativeSampleRate: c.negativeSampleRate, repulsionStrength: c.repulsionStrength,
-                                        schedule: c.schedule)
+                                        schedule: c.layoutSchedule(forPoints: n))
         optimizer.optimize(embedding: &layout, dimension: dim, graph: graph, seed: c.seed, progress: progress)
         return UMAP(configuration: c, curve: curve, trainingData: data,
                     embedding: FeatureMatrix(rows: n, columns: dim, values: layout), trainingNeighbors: knn.indices)

@@ -3,6 +3,8 @@ import Foundation
 import Manifold
 import VolcanoCore
 
+extension LayoutOptimizer.Schedule: ExpressibleByArgument {}
+
 /// `volcano-ssl umap`: fit a UMAP map of embeddings, or place new events on a saved map.
 struct UMAPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,8 +44,8 @@ struct UMAPCommand: ParsableCommand {
         @Option(help: "Negative samples per positive sample.") var negativeSampleRate: Int = 5
         @Option(help: "Initialisation: spectral or random.") var initialisation: String = "spectral"
         @Option(help: "Random seed; the same seed gives the same map.") var seed: UInt64 = 42
-        @Flag(help: "Use every thread for the layout (deterministic, slightly tighter maps than umap-learn).")
-        var parallel = false
+        @Option(help: "Layout order: serial (umap-learn's seeded order) or parallel (every thread, the same map for any thread count). Default: serial up to 10 000 points, parallel above.")
+        var layout: LayoutOptimizer.Schedule?
         @Flag(help: "No progress bar.") var quiet = false
         @OptionGroup var global: GlobalOptions
 
@@ -66,7 +68,7 @@ struct UMAPCommand: ParsableCommand {
             }
             c.initialisation = i
             c.seed = seed
-            c.schedule = parallel ? .parallel : .serial
+            c.schedule = layout
             let url = URL(fileURLWithPath: input)
             let x = try FeatureMatrix(npy: NPY.read(url), file: url.path)
             let map: UMAP

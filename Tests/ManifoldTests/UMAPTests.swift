@@ -132,6 +132,25 @@ func knnAccuracy(_ map: FeatureMatrix, _ labels: [Int], queries: FeatureMatrix? 
         #expect(abs(accuracy - mean(s.figures("knn_acc20d"))) <= 0.02, "20-D 10-NN accuracy \(accuracy) vs \(s.figures("knn_acc20d"))")
     }
 
+    @Test func layoutScheduleFollowsSizeUnlessSet() throws {
+        var c = UMAPConfiguration()
+        #expect(c.layoutSchedule(forPoints: 10_000) == .serial && c.layoutSchedule(forPoints: 10_001) == .parallel)
+        c.schedule = .serial
+        #expect(c.layoutSchedule(forPoints: 100_000) == .serial)
+        c.schedule = .parallel
+        #expect(c.layoutSchedule(forPoints: 50) == .parallel)
+        // The fit follows it.
+        let x = randomPoints(10_001, 4, seed: 6)
+        var quick = UMAPConfiguration()
+        quick.nNeighbors = 5
+        quick.nEpochs = 3
+        let automatic = try UMAP.fit(x, configuration: quick).embedding
+        quick.schedule = .parallel
+        #expect(try UMAP.fit(x, configuration: quick).embedding == automatic)
+        quick.schedule = .serial
+        #expect(try UMAP.fit(x, configuration: quick).embedding != automatic)
+    }
+
     @Test(arguments: [LayoutOptimizer.Schedule.serial, .parallel])
     func sameSeedGivesIdenticalOutput(schedule: LayoutOptimizer.Schedule) throws {
         let s = try UMAPCase("s2000")
