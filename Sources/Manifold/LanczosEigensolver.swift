@@ -149,7 +149,7 @@ public enum LanczosEigensolver {
                                 forceFresh = true
                                 nextCheck = min(mMax, m + 2 * count + 10)
                             } else {
-                                nextCheck = min(mMax, max(m + 10, Int(Double(m) * 1.3)))
+                                nextCheck = min(mMax, m + 10)
                             }
                         }
                         if m == mMax { return }

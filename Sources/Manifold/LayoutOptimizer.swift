@@ -248,7 +248,33 @@ public struct LayoutOptimizer: Sendable {
                             // divisions of one epoch overlap instead of chaining through one edge)
                             for g in 0..<epochs {
                                 let fe = Double(epoch + g)
-                                for e in RS.p[j]..<RS.p[j + 1] where !(NS.p[e] > fe) {
+                                // Eight edges at a time: the due test and the division by the
+                                // negative-sampling period run as vectors (the same IEEE operations
+                                // as the scalar tail, so the same bits), only due edges are listed.
+                                typealias D = SIMD8<Double>
+                                let feV = D(repeating: fe), end = RS.p[j + 1]
+                                var first = RS.p[j]
+                                while first + 8 <= end {
+                                    let ns: D = Self._load(NS.p + first)
+                                    let due = .!(ns .> feV)
+                                    var lanes = Self._bits(due)
+                                    if lanes != 0 {
+                                        let nn: D = Self._load(NN.p + first), period: D = Self._load(EN.p + first)
+                                        Self._store(ns.replacing(with: ns + Self._load(E.p + first), where: due), NS.p + first)
+                                        let count = ((feV - nn) / period).rounded(.towardZero)
+                                        let taken = due .& (count .> 0)
+                                        Self._store(nn.replacing(with: nn + count * period, where: taken), NN.p + first)
+                                        while lanes != 0 {
+                                            let l = lanes.trailingZeroBitCount
+                                            lanes &= lanes - 1
+                                            DT.p[cursor[g]] = C.p[first + l]
+                                            DC.p[cursor[g]] = count[l] > 0 ? Int32(count[l]) : 0
+                                            cursor[g] += 1
+                                        }
+                                    }
+                                    first += 8
+                                }
+                                for e in first..<end where !(NS.p[e] > fe) {
                                     NS.p[e] += E.p[e]
                                     let count = Int((fe - NN.p[e]) / EN.p[e])
                                     var negatives: Int32 = 0
@@ -545,6 +571,11 @@ public struct LayoutOptimizer: Sendable {
     }
     @inline(__always) static func _store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<V.Scalar>) {
         for i in 0..<V.scalarCount { p[i] = v[i] }
+    }
+
+    /// The lanes of an eight-lane mask as the bits of an integer (lane l → bit l).
+    @inline(__always) static func _bits(_ mask: SIMDMask<SIMD8<Int64>>) -> Int {
+        Int((unsafeBitCast(mask, to: SIMD8<Int64>.self) & SIMD8<Int64>(1, 2, 4, 8, 16, 32, 64, 128)).wrappedSum())
     }
 
     /// Each lane of `v` clipped to ±4 (as the scalar `v > 4 ? 4 : (v < -4 ? -4 : v)`).

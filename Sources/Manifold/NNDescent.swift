@@ -36,16 +36,20 @@ public enum NNDescent {
 
         x.withUnsafeBufferPointer { xb in
             let X = UnsafeSendablePointer(UnsafeMutablePointer(mutating: xb.baseAddress!))
-            // Random start lists so every point has k − 1 entries (each list from its own stream).
+            // Random-projection forest: leaf co-members are the first candidates.
+            let leaves = _forest(X.p, n: n, dim: dim, trees: nTrees, leafSize: max(10, k), seed: seed)
+            _ = _join(&heap, X.p, dim: dim, newLists: leaves, oldLists: nil)
+            // Lists the forest left short (rare: a point in small leaves) filled up with random points
+            // (each list from its own stream).
             heap.index.withUnsafeMutableBufferPointer { ib in
             heap.distance.withUnsafeMutableBufferPointer { db in
             heap.isNew.withUnsafeMutableBufferPointer { nb in
                 let I = UnsafeSendablePointer(ib.baseAddress!), D = UnsafeSendablePointer(db.baseAddress!)
                 let F = UnsafeSendablePointer(nb.baseAddress!)
                 Parallel.forRanges(n, minChunk: 1024) { rows in
-                    for i in rows {
+                    for i in rows where I.p[i * kk + kk - 1] < 0 {
                         var g = SeededGenerator(seed: seed, stream: UInt64(i) &+ 0x77_0000_0000)
-                        var added = 0, tries = 0
+                        var added = (0..<kk).count { I.p[i * kk + $0] >= 0 }, tries = 0
                         while added < kk && tries < 4 * kk + 20 {
                             tries += 1
                             let j = g.nextInt(below: n)
@@ -56,9 +60,6 @@ public enum NNDescent {
                     }
                 }
             }}}
-            // Random-projection forest: leaf co-members are the first candidates.
-            let leaves = _forest(X.p, n: n, dim: dim, trees: nTrees, leafSize: max(10, k), seed: seed)
-            _ = _join(&heap, X.p, dim: dim, newLists: leaves, oldLists: nil)
             progress?(ProgressUpdate(stage: "NN-descent", completed: 0, total: nIters, unit: "rounds"))
             for round in 0..<nIters {
                 let (newLists, oldLists) = heap.candidates(maxCandidates: maxC, seed: seed &+ UInt64(round))
