@@ -232,7 +232,7 @@ public struct LayoutOptimizer: Sendable {
             func sweepLanes(_ rows: Range<Int>, epoch: Int, alpha: Float) {
                 typealias V = SIMD8<Float>
                 typealias U = SIMD8<UInt64>
-                let O = readOthers.p, h = H.p
+                let O = readOthers.p, h = H.p, O64 = UnsafeRawPointer(readOthers.p)
                 let attractionScale = (-2 * a) * b, repulsionScale = (2 * gamma) * b
                 let step = alpha * doubleAttraction
                 // The due edges of `rows`: partner and negative count, row j's ending at dueEnd[j],
@@ -365,11 +365,11 @@ public struct LayoutOptimizer: Sendable {
                                 s2 = (o2 & spent) | (s2 & ~spent)
                                 s3 = (o3 & spent) | (s3 & ~spent)
                                 let m = ((r &>> 32) &* tailCount) &>> 32
-                                var gx = V(), gy = V()
-                                for l in 0..<8 {
-                                    let p = Int(truncatingIfNeeded: m[l])
-                                    gx[l] = O[2 * p]; gy[l] = O[2 * p + 1]
-                                }
+                                // each drawn point's (x, y) as one 64-bit load, then split
+                                var xy = U()
+                                for l in 0..<8 { xy[l] = O64.load(fromByteOffset: 8 * Int(truncatingIfNeeded: m[l]), as: UInt64.self) }
+                                let gx = unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: xy), to: V.self)
+                                let gy = unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: xy &>> 32), to: V.self)
                                 // a lane without a draw, or that drew itself, pushes against itself: no move
                                 var own = spent
                                 if tailIsHead {
