@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VolcanoCore
 
 /// UMAP's layout optimisation (umap-learn's `optimize_layout_euclidean`): stochastic gradient
@@ -453,12 +454,22 @@ public struct LayoutOptimizer: Sendable {
                 }
                 return
             }
+            let workers = Parallel.chunkCount(nHead, minChunk: 64)
+            let pieces = workers == 1 ? 1 : min(nHead / 64, 8 * workers)
             for e in 0..<nEpochs {
                 if serial {
                     sweepEpoch(0..<nHead, e)
                 } else {
                     if tailIsHead { S.p.update(from: H.p, count: nHead * dim) }
-                    Parallel.forRanges(nHead, minChunk: 64) { sweepEpoch($0, e) }
+                    // Eight pieces per thread, taken in turn: a thread the hypervisor stalls
+                    // holds up the epoch by one piece, not by half of it (the pieces are
+                    // fixed, so the result does not depend on who takes which).
+                    let taken = Atomic<Int>(0)
+                    Parallel.forRanges(workers) { _ in
+                        while case let c = taken.add(1, ordering: .relaxed).oldValue, c < pieces {
+                            sweepEpoch(Parallel.range(chunk: c, of: pieces, count: nHead), e)
+                        }
+                    }
                 }
                 report(e)
             }
