@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import VolcanoCore
 
 /// UMAP's layout optimisation (umap-learn's `optimize_layout_euclidean`): stochastic gradient
@@ -454,22 +453,15 @@ public struct LayoutOptimizer: Sendable {
                 }
                 return
             }
-            let workers = Parallel.chunkCount(nHead, minChunk: 64)
-            let pieces = workers == 1 ? 1 : min(nHead / 64, 8 * workers)
+            let pieces = min(nHead / 64, 8 * Threads.count)
             for e in 0..<nEpochs {
                 if serial {
                     sweepEpoch(0..<nHead, e)
                 } else {
                     if tailIsHead { S.p.update(from: H.p, count: nHead * dim) }
-                    // Eight pieces per thread, taken in turn: a thread the hypervisor stalls
-                    // holds up the epoch by one piece, not by half of it (the pieces are
-                    // fixed, so the result does not depend on who takes which).
-                    let taken = Atomic<Int>(0)
-                    Parallel.forRanges(workers) { _ in
-                        while case let c = taken.add(1, ordering: .relaxed).oldValue, c < pieces {
-                            sweepEpoch(Parallel.range(chunk: c, of: pieces, count: nHead), e)
-                        }
-                    }
+                    // Eight fixed pieces per thread, taken in turn (a stalled thread holds up
+                    // the epoch by one piece; the result does not depend on who takes which).
+                    Parallel.forPieces(nHead, pieces: pieces) { sweepEpoch($1, e) }
                 }
                 report(e)
             }

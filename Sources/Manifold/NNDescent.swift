@@ -292,31 +292,32 @@ public enum NNDescent {
         let groups = newLists.count
         let batch = 2048
         let k = heap.k, n = heap.n
-        // Offers (target, candidate, squared distance), binned by the apply chunk that owns the target.
-        let chunks = Parallel.chunkCount(batch, minChunk: 64)
-        let applyChunks = Parallel.chunkCount(n, minChunk: 4096)
-        let ownerEnds = (0..<applyChunks).map { Parallel.range(chunk: $0, of: applyChunks, count: n).upperBound }
+        // Offers (target, candidate, squared distance), binned by the apply piece that owns the
+        // target. Both phases run in eight pieces per thread, taken in turn (Parallel.forPieces).
+        let chunks = max(1, min(8 * Threads.count, batch / 64))
+        let applyChunks = max(1, min(8 * Threads.count, n / 4096))
+        // target t belongs to apply piece t / (base + 1) among the first `extra`, then the rest
+        let base = n / applyChunks, extra = n % applyChunks
         var bins = [[(Int32, Int32, Float)]](repeating: [], count: chunks * applyChunks)
         var counts = [Int](repeating: 0, count: applyChunks)
         var start = 0
         while start < groups {
             let end = min(groups, start + batch)
             let first = start
-            let scoring = Parallel.chunkCount(end - start, minChunk: 64)
+            let scoring = max(1, min(chunks, (end - start) / 64))
             heap.distance.withUnsafeBufferPointer { db in
                 bins.withUnsafeMutableBufferPointer { bb in
                     let D = UnsafeSendablePointer(UnsafeMutablePointer(mutating: db.baseAddress!))
                     let B = UnsafeSendablePointer(bb.baseAddress!)
                     let X = UnsafeSendablePointer(x)
-                    DispatchQueue.concurrentPerform(iterations: scoring) { chunk in
+                    Parallel.forPieces(end - first, pieces: scoring) { chunk, groups in
                         let out = B.p + chunk * applyChunks
                         for c in 0..<applyChunks { out[c].removeAll(keepingCapacity: true) }
                         @inline(__always) func offer(_ t: Int, _ j: Int, _ d: Float) {
-                            var c = 0
-                            while t >= ownerEnds[c] { c += 1 }
+                            let c = t < extra * (base + 1) ? t / (base + 1) : extra + (t - extra * (base + 1)) / base
                             out[c].append((Int32(t), Int32(j), d))
                         }
-                        for u in Parallel.range(chunk: chunk, of: scoring, count: end - first) {
+                        for u in groups {
                             let fresh = newLists.members[newLists.start[first + u]..<newLists.start[first + u + 1]]
                             let old = oldLists.map { $0.members[$0.start[first + u]..<$0.start[first + u + 1]] } ?? []
                             for a in fresh.indices {
@@ -343,7 +344,7 @@ public enum NNDescent {
                 let I = UnsafeSendablePointer(ib.baseAddress!), D = UnsafeSendablePointer(db.baseAddress!)
                 let F = UnsafeSendablePointer(nb.baseAddress!), C = UnsafeSendablePointer(cb.baseAddress!)
                 let B = UnsafeSendablePointer(UnsafeMutablePointer(mutating: bb.baseAddress!))
-                DispatchQueue.concurrentPerform(iterations: applyChunks) { chunk in
+                Parallel.forPieces(applyChunks, pieces: applyChunks) { chunk, _ in
                     var local = 0
                     for scored in 0..<scoring {
                         for (t, j, d) in B.p[scored * applyChunks + chunk] {

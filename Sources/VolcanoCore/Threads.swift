@@ -80,6 +80,25 @@ public enum Parallel {
         }
     }
 
+    /// Calls `body(piece, range)` for each of `pieces` near-equal contiguous ranges of 0..<count,
+    /// handed out in turn to at most ``Threads/count`` threads: a thread the machine stalls holds
+    /// up the whole by about one piece instead of by its fixed share. The pieces must be
+    /// independent (which thread runs a piece may differ from run to run).
+    public static func forPieces(_ count: Int, pieces: Int, _ body: (Int, Range<Int>) -> Void) {
+        let pieces = max(1, min(pieces, count))
+        let workers = min(Threads.count, pieces)
+        if workers <= 1 {
+            for c in 0..<pieces { body(c, range(chunk: c, of: pieces, count: count)) }
+            return
+        }
+        let taken = Atomic<Int>(0)
+        forRanges(workers) { _ in
+            while case let c = taken.add(1, ordering: .relaxed).oldValue, c < pieces {
+                body(c, range(chunk: c, of: pieces, count: count))
+            }
+        }
+    }
+
     /// Number of chunks `forRanges` will use.
     public static func chunkCount(_ count: Int, minChunk: Int = 1) -> Int {
         max(1, min(Threads.count, count / max(1, minChunk)))

@@ -53,6 +53,31 @@ import TestSupport
         }
         #expect(out == (0..<10_000).map { $0 * 2 })
     }
+
+    @Test func forPiecesRunsEachPieceOnce() {
+        for threads in [1, 2] {
+            for (count, pieces) in [(10_000, 16), (5, 16), (3, 1), (0, 4)] {
+                var owner = [Int](repeating: -1, count: count + 1)  // one spare: never empty
+                var seen = [Int](repeating: 0, count: max(1, min(pieces, count)))
+                owner.withUnsafeMutableBufferPointer { o in
+                    seen.withUnsafeMutableBufferPointer { s in
+                        let O = UnsafeSendablePointer(o.baseAddress!)
+                        let S = UnsafeSendablePointer(s.baseAddress!)
+                        Threads.withCount(threads) {
+                            Parallel.forPieces(count, pieces: pieces) { c, range in
+                                S.p[c] += 1
+                                for i in range { O.p[i] = c }
+                            }
+                        }
+                    }
+                }
+                // every index once, in the piece that `range(chunk:of:count:)` gives it
+                let used = max(1, min(pieces, count))
+                #expect(owner.dropLast() == (0..<count).map { i in (0..<used).first { Parallel.range(chunk: $0, of: used, count: count).contains(i) }! })
+                if count > 0 { #expect(seen.allSatisfy { $0 == 1 }) }
+            }
+        }
+    }
 }
 
 @Suite struct NPYTests {
