@@ -80,21 +80,31 @@ public enum Parallel {
         }
     }
 
-    /// Calls `body(piece, range)` for each of `pieces` near-equal contiguous ranges of 0..<count,
-    /// handed out in turn to at most ``Threads/count`` threads: a thread the machine stalls holds
-    /// up the whole by about one piece instead of by its fixed share. The pieces must be
-    /// independent (which thread runs a piece may differ from run to run).
+    /// Calls `body(piece, range)` for each of `pieces` (at most 64) near-equal contiguous ranges of
+    /// 0..<count on at most ``Threads/count`` threads. Each thread runs its own contiguous share of
+    /// the pieces in order (as ``forRanges(_:minChunk:_:)`` would, with the same cache locality),
+    /// then takes over the pieces other threads have not started, from the far end of their
+    /// shares: a thread the machine stalls holds up the whole by about one piece instead of by
+    /// its share. The pieces must be independent (which thread runs a piece may vary).
     public static func forPieces(_ count: Int, pieces: Int, _ body: (Int, Range<Int>) -> Void) {
-        let pieces = max(1, min(pieces, count))
+        let pieces = max(1, min(pieces, count, 64))
         let workers = min(Threads.count, pieces)
         if workers <= 1 {
             for c in 0..<pieces { body(c, range(chunk: c, of: pieces, count: count)) }
             return
         }
-        let taken = Atomic<Int>(0)
-        forRanges(workers) { _ in
-            while case let c = taken.add(1, ordering: .relaxed).oldValue, c < pieces {
-                body(c, range(chunk: c, of: pieces, count: count))
+        let claimed = Atomic<UInt64>(0)  // bit c: piece c started
+        forRanges(workers) { me in
+            let w = me.lowerBound
+            func run(_ c: Int) {
+                let bit = UInt64(1) << UInt64(c)
+                if claimed.bitwiseOr(bit, ordering: .relaxed).oldValue & bit == 0 {
+                    body(c, range(chunk: c, of: pieces, count: count))
+                }
+            }
+            for c in range(chunk: w, of: workers, count: pieces) { run(c) }
+            for other in 1..<workers {
+                for c in range(chunk: (w + other) % workers, of: workers, count: pieces).reversed() { run(c) }
             }
         }
     }
