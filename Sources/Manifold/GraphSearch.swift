@@ -24,7 +24,8 @@ public enum GraphSearch {
     ///   - epsilon: search breadth ≥ 0 (pynndescent's default 0.1); larger finds more of the true
     ///     neighbours for more distance evaluations.
     public static func neighbors(queries: FeatureMatrix, reference: FeatureMatrix, referenceNeighbors: [Int32], width: Int,
-                                 k: Int, metric: DistanceMetric = .euclidean, seed: UInt64 = 42, epsilon: Float = 0.1, progress: ProgressHandler? = nil) -> NeighborGraph {
+                                 k: Int, metric: DistanceMetric = .euclidean, seed: UInt64 = 42, epsilon: Float = 0.1,
+                                 progress: ProgressHandler? = nil) -> NeighborGraph {
         let nq = queries.rows, nr = reference.rows, dim = queries.columns
         precondition(queries.columns == reference.columns,
                      "GraphSearch.neighbors: queries have \(queries.columns) columns, reference \(reference.columns)")
@@ -52,7 +53,7 @@ public enum GraphSearch {
             let C = UnsafeSendablePointer(cb.baseAddress!)
             var capacity = tree.leaves.map(\.count).max()! + k
             for u in 0..<nr { capacity = max(capacity, S.p[u + 1] - S.p[u]) }
-            Parallel.forRanges(nq, minChunk: 64) { rows in
+            Parallel.forPieces(nq, pieces: min(nq / 64, 8 * Threads.count)) { _, rows in
                 // Visited marks: the query's number + 1, so nothing is cleared between queries.
                 let marks = UnsafeMutablePointer<UInt32>.allocate(capacity: nr)
                 marks.initialize(repeating: 0, count: nr)

@@ -440,12 +440,13 @@ public struct LayoutOptimizer: Sendable {
             func report(_ e: Int) {
                 progress?(ProgressUpdate(stage: "UMAP layout", completed: e + 1, total: nEpochs, unit: "epochs"))
             }
+            let pieces = min(nHead / 64, 8 * Threads.count)
             if !tailIsHead && !serial {
-                // Transform: a new point reads only the fixed reference, so each thread takes its
-                // points through all the epochs in one parallel region (a point's operations and
+                // Transform: a new point reads only the fixed reference, so each piece's points
+                // go through all the epochs in one parallel region (a point's operations and
                 // their order are those of the epoch-by-epoch loop: the same bits), instead of
                 // waiting for the slowest thread at every epoch.
-                Parallel.forRanges(nHead, minChunk: 64) { rows in
+                Parallel.forPieces(nHead, pieces: pieces) { _, rows in
                     for e in 0..<nEpochs {
                         sweepEpoch(rows, e)
                         if rows.lowerBound == 0 { report(e) }
@@ -453,14 +454,13 @@ public struct LayoutOptimizer: Sendable {
                 }
                 return
             }
-            let pieces = min(nHead / 64, 8 * Threads.count)
             for e in 0..<nEpochs {
                 if serial {
                     sweepEpoch(0..<nHead, e)
                 } else {
                     if tailIsHead { S.p.update(from: H.p, count: nHead * dim) }
-                    // Eight fixed pieces per thread, taken in turn (a stalled thread holds up
-                    // the epoch by one piece; the result does not depend on who takes which).
+                    // Eight fixed pieces per thread (a stalled thread holds up the epoch by
+                    // about one piece; the result does not depend on who runs which).
                     Parallel.forPieces(nHead, pieces: pieces) { sweepEpoch($1, e) }
                 }
                 report(e)

@@ -293,7 +293,7 @@ public enum NNDescent {
         let batch = 2048
         let k = heap.k, n = heap.n
         // Offers (target, candidate, squared distance), binned by the apply piece that owns the
-        // target. Both phases run in eight pieces per thread, taken in turn (Parallel.forPieces).
+        // target. Both phases run in eight pieces per thread (Parallel.forPieces).
         let chunks = max(1, min(64, 8 * Threads.count, batch / 64))
         let applyChunks = max(1, min(64, 8 * Threads.count, n / 4096))
         // target t belongs to apply piece t / (base + 1) among the first `extra`, then the rest
