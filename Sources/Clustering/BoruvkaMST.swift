@@ -250,7 +250,7 @@ func primOrder(n: Int, edges: [(a: Int, b: Int, weight: Double)]) -> [(a: Int, b
         adjacent[fill[e.a]] = i; fill[e.a] += 1
         adjacent[fill[e.b]] = i; fill[e.b] += 1
     }
-    var heap = PrimHeap()
+    var heap = MinHeap<Double, Int>()  // (weight, point, tree neighbour): Prim's frontier
     var inTree = [Bool](repeating: false, count: n)
     var out = [(a: Int, b: Int, weight: Double)]()
     out.reserveCapacity(edges.count)
@@ -262,46 +262,9 @@ func primOrder(n: Int, edges: [(a: Int, b: Int, weight: Double)]) -> [(a: Int, b
             let other = e.a == current ? e.b : e.a
             if !inTree[other] { heap.push(e.weight, other, current) }
         }
-        guard let top = heap.top else { break }
-        heap.pop()
-        out.append((top.from, top.id, top.weight))
+        guard let top = heap.pop() else { break }
+        out.append((top.payload, top.id, top.key))
         current = top.id
     }
     return out
-}
-
-/// Min-heap of (weight, point id, tree neighbour), ordered by weight then id: Prim's frontier.
-struct PrimHeap {
-    private var items: [(weight: Double, id: Int, from: Int)] = []
-
-    var top: (weight: Double, id: Int, from: Int)? { items.first }
-
-    private static func less(_ a: (weight: Double, id: Int, from: Int), _ b: (weight: Double, id: Int, from: Int)) -> Bool {
-        a.weight < b.weight || (a.weight == b.weight && a.id < b.id)
-    }
-
-    mutating func push(_ weight: Double, _ id: Int, _ from: Int) {
-        items.append((weight, id, from))
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !Self.less(items[i], items[parent]) { break }
-            items.swapAt(i, parent); i = parent
-        }
-    }
-
-    mutating func pop() {
-        let last = items.removeLast()
-        if items.isEmpty { return }
-        items[0] = last
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < items.count && Self.less(items[l], items[m]) { m = l }
-            if r < items.count && Self.less(items[r], items[m]) { m = r }
-            if m == i { break }
-            items.swapAt(i, m); i = m
-        }
-    }
 }

@@ -62,11 +62,11 @@ public enum GraphSearch {
                 let scores = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
                 defer { marks.deallocate(); pending.deallocate(); scores.deallocate() }
                 var best = [(d: Float, j: Int32)](repeating: (.infinity, -1), count: k)
-                var queue: [(d: Float, j: Int32)] = []
+                var queue = MinHeap<Float, Void>()  // unexpanded points by squared distance
                 for i in rows {
                     let stamp = UInt32(truncatingIfNeeded: i + 1), x = Q.p + i * dim
                     for c in 0..<k { best[c] = (.infinity, -1) }
-                    queue.removeAll(keepingCapacity: true)
+                    queue.removeAll()
                     var m = 0
                     for p in tree.leaf(of: x) { _note(tree.order[p], marks, stamp, pending, &m) }
                     if m < k {
@@ -77,7 +77,7 @@ public enum GraphSearch {
                     while true {
                         for t in 0..<m { scores[t] = NNDescent._squared(x, R.p + Int(pending[t]) * dim, dim) }
                         for t in 0..<m { _consider(scores[t], pending[t], &best, &queue, bound: bound) }
-                        guard let (d, u) = _popMin(&queue), d < bound * best[k - 1].d else { break }
+                        guard let (d, u, _) = queue.pop(), d < bound * best[k - 1].d else { break }
                         m = 0
                         for e in S.p[Int(u)]..<S.p[Int(u) + 1] { _note(M.p[e], marks, stamp, pending, &m) }
                     }
@@ -130,49 +130,16 @@ public enum GraphSearch {
 
     /// Keeps j (squared distance d) if among the k best; queues it for expansion if within the bound.
     @inline(__always)
-    static func _consider(_ d: Float, _ j: Int32, _ best: inout [(d: Float, j: Int32)], _ queue: inout [(d: Float, j: Int32)],
+    static func _consider(_ d: Float, _ j: Int32, _ best: inout [(d: Float, j: Int32)], _ queue: inout MinHeap<Float, Void>,
                           bound: Float) {
         let k = best.count
         guard d < bound * best[k - 1].d else { return }
-        _push(&queue, (d, j))
+        queue.push(d, Int(j), ())
         guard d < best[k - 1].d || (d == best[k - 1].d && j < best[k - 1].j) else { return }
         var p = k - 1
         while p > 0 && (best[p - 1].d > d || (best[p - 1].d == d && best[p - 1].j > j)) {
             best[p] = best[p - 1]; p -= 1
         }
         best[p] = (d, j)
-    }
-
-    /// Binary min-heap on distance (ties: lower index first).
-    @inline(__always)
-    static func _push(_ heap: inout [(d: Float, j: Int32)], _ item: (d: Float, j: Int32)) {
-        heap.append(item)
-        var c = heap.count - 1
-        while c > 0 {
-            let p = (c - 1) / 2
-            guard heap[c].d < heap[p].d || (heap[c].d == heap[p].d && heap[c].j < heap[p].j) else { break }
-            heap.swapAt(c, p)
-            c = p
-        }
-    }
-
-    @inline(__always)
-    static func _popMin(_ heap: inout [(d: Float, j: Int32)]) -> (d: Float, j: Int32)? {
-        guard let top = heap.first else { return nil }
-        let last = heap.removeLast()
-        guard !heap.isEmpty else { return top }
-        heap[0] = last
-        var p = 0
-        let n = heap.count
-        while true {
-            let l = 2 * p + 1, r = l + 1
-            var m = p
-            if l < n && (heap[l].d < heap[m].d || (heap[l].d == heap[m].d && heap[l].j < heap[m].j)) { m = l }
-            if r < n && (heap[r].d < heap[m].d || (heap[r].d == heap[m].d && heap[r].j < heap[m].j)) { m = r }
-            if m == p { break }
-            heap.swapAt(p, m)
-            p = m
-        }
-        return top
     }
 }

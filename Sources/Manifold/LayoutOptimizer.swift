@@ -18,9 +18,10 @@ import VolcanoCore
 ///   the start of the epoch (so an edge pulls each of its ends once from each side, the pull of
 ///   the other direction doubled in place of `move_other`). No races: the result is identical
 ///   for every thread count. In 2-D eight vertices share the SIMD lanes (whole 2-D fit on 2 cores:
-///   2.1 s against 4.3 s serial at 20 000 × 64 points, 10 s against 25 s at 100 000); the maps are
+///   1.4 s against 3.7 s serial at 20 000 × 64 points, 8.0 s against 21 s at 100 000); the maps are
 ///   slightly tighter than umap-learn's (trustworthiness k=10 on the 3592 × 528 fixture: 0.953
-///   against 0.942 serial and 0.943 for umap-learn), so ``UMAPConfiguration`` defaults to `.serial`.
+///   against 0.942 serial and 0.943 for umap-learn), so ``UMAPConfiguration`` uses it by default
+///   only above 10 000 points (``UMAPConfiguration/layoutSchedule(forPoints:)``).
 /// Random negatives come from one ``SeededGenerator`` stream per vertex. The negatives of one
 /// positive sample are scored in groups of up to 8 against the vertex position at the start of
 /// the group, the first group before the attraction (then applied in order): the power
@@ -94,7 +95,8 @@ public struct LayoutOptimizer: Sendable {
                       graph: SparseGraph, seed: UInt64, progress: ProgressHandler?) {
         let nHead = graph.rowCount, nTail = graph.columnCount
         guard graph.edgeCount > 0, nEpochs > 0 else { return }
-        let eps = Self._epochsPerSample(graph.weights, nEpochs: nEpochs)
+        // (eight never-due entries past the last edge: the lanes' listing reads edges eight at a time)
+        let eps = Self._epochsPerSample(graph.weights, nEpochs: nEpochs) + [Double](repeating: .infinity, count: 8)
         let rate = Double(max(1, negativeSampleRate))
         var nextSample = eps
         var epsNeg = eps.map { $0 / rate }
@@ -249,42 +251,33 @@ public struct LayoutOptimizer: Sendable {
                             for g in 0..<epochs {
                                 let fe = Double(epoch + g)
                                 // Eight edges at a time: the due test and the division by the
-                                // negative-sampling period run as vectors (the same IEEE operations
-                                // as the scalar tail, so the same bits), only due edges are listed.
+                                // negative-sampling period run as vectors (the IEEE operations of
+                                // `sweep`, so the same bits), only due edges of the row are listed.
                                 typealias D = SIMD8<Double>
                                 let feV = D(repeating: fe), end = RS.p[j + 1]
                                 var first = RS.p[j]
-                                while first + 8 <= end {
+                                while first < end {
                                     let ns: D = Self._load(NS.p + first)
-                                    let due = .!(ns .> feV)
-                                    var lanes = Self._bits(due)
+                                    // (lanes past the row's end belong to the next row, maybe
+                                    // another thread's: they are neither listed nor written)
+                                    let inRow = D(0, 1, 2, 3, 4, 5, 6, 7) .< D(repeating: Double(end - first))
+                                    var lanes = Self._bits(.!(ns .> feV) .& inRow)
                                     if lanes != 0 {
                                         let nn: D = Self._load(NN.p + first), period: D = Self._load(EN.p + first)
-                                        Self._store(ns.replacing(with: ns + Self._load(E.p + first), where: due), NS.p + first)
+                                        let sampled = ns + Self._load(E.p + first)
                                         let count = ((feV - nn) / period).rounded(.towardZero)
-                                        let taken = due .& (count .> 0)
-                                        Self._store(nn.replacing(with: nn + count * period, where: taken), NN.p + first)
+                                        let negated = nn + count * period
                                         while lanes != 0 {
-                                            let l = lanes.trailingZeroBitCount
+                                            let l = lanes.trailingZeroBitCount, e = first + l
                                             lanes &= lanes - 1
-                                            DT.p[cursor[g]] = C.p[first + l]
+                                            NS.p[e] = sampled[l]
+                                            if count[l] > 0 { NN.p[e] = negated[l] }
+                                            DT.p[cursor[g]] = C.p[e]
                                             DC.p[cursor[g]] = count[l] > 0 ? Int32(count[l]) : 0
                                             cursor[g] += 1
                                         }
                                     }
                                     first += 8
-                                }
-                                for e in first..<end where !(NS.p[e] > fe) {
-                                    NS.p[e] += E.p[e]
-                                    let count = Int((fe - NN.p[e]) / EN.p[e])
-                                    var negatives: Int32 = 0
-                                    if count > 0 {
-                                        negatives = Int32(count)
-                                        NN.p[e] += Double(count) * EN.p[e]
-                                    }
-                                    DT.p[cursor[g]] = C.p[e]
-                                    DC.p[cursor[g]] = negatives
-                                    cursor[g] += 1
                                 }
                             }
                             for g in 0..<epochs { DE.p[g * nHead + j] = cursor[g] - g * stride }

@@ -296,8 +296,6 @@ public enum NNDescent {
         // target. Both phases run in eight pieces per thread (Parallel.forPieces).
         let chunks = max(1, min(64, 8 * Threads.count, batch / 64))
         let applyChunks = max(1, min(64, 8 * Threads.count, n / 4096))
-        // target t belongs to apply piece t / (base + 1) among the first `extra`, then the rest
-        let base = n / applyChunks, extra = n % applyChunks
         var bins = [[(Int32, Int32, Float)]](repeating: [], count: chunks * applyChunks)
         var counts = [Int](repeating: 0, count: applyChunks)
         var start = 0
@@ -314,8 +312,7 @@ public enum NNDescent {
                         let out = B.p + chunk * applyChunks
                         for c in 0..<applyChunks { out[c].removeAll(keepingCapacity: true) }
                         @inline(__always) func offer(_ t: Int, _ j: Int, _ d: Float) {
-                            let c = t < extra * (base + 1) ? t / (base + 1) : extra + (t - extra * (base + 1)) / base
-                            out[c].append((Int32(t), Int32(j), d))
+                            out[Parallel.chunk(containing: t, of: applyChunks, count: n)].append((Int32(t), Int32(j), d))
                         }
                         for u in groups {
                             let fresh = newLists.members[newLists.start[first + u]..<newLists.start[first + u + 1]]

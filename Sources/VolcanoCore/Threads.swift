@@ -120,6 +120,12 @@ public enum Parallel {
         let start = c * base + min(c, extra)
         return start..<(start + base + (c < extra ? 1 : 0))
     }
+
+    /// The chunk whose ``range(chunk:of:count:)`` contains index `i` (0 ≤ i < count).
+    public static func chunk(containing i: Int, of chunks: Int, count: Int) -> Int {
+        let base = count / chunks, extra = count % chunks
+        return i < extra * (base + 1) ? i / (base + 1) : extra + (i - extra * (base + 1)) / base
+    }
 }
 
 /// Regions in which BLAS runs on one thread because our own threads already split the work

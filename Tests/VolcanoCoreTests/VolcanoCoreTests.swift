@@ -42,6 +42,7 @@ import TestSupport
                 let rs = (0..<chunks).map { Parallel.range(chunk: $0, of: chunks, count: count) }
                 #expect(rs.map(\.count).reduce(0, +) == count)
                 for i in 1..<rs.count { #expect(rs[i].lowerBound == rs[i - 1].upperBound) }
+                for (c, r) in rs.enumerated() { for i in r { #expect(Parallel.chunk(containing: i, of: chunks, count: count) == c) } }
             }
         }
     }
